@@ -1,0 +1,135 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hlsorigin/origin"
+)
+
+func (s *Server) channelRoutes() {
+	s.app.Post("/api/v1/channels", s.createChannel)
+	s.app.Get("/api/v1/channels", s.listChannels)
+	s.app.Get("/api/v1/channels/:id", s.getChannel)
+	s.app.Patch("/api/v1/channels/:id", s.patchChannel)
+}
+
+// decodeJSON parses a JSON body strictly (unknown fields are refused).
+func decodeJSON(c *fiber.Ctx, v any) error {
+	dec := json.NewDecoder(bytesReader(c.Body()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("JSON body: %v: %w", err, origin.ErrInvalid)
+	}
+	return nil
+}
+
+type createChannelReq struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+type createChannelResp struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	StreamKey string `json:"stream_key"`
+	HostToken string `json:"host_token"`
+}
+
+func (s *Server) createChannel(c *fiber.Ctx) error {
+	if !s.isAdmin(c) {
+		return s.writeError(c, fmt.Errorf("admin token required: %w", origin.ErrUnauthorized))
+	}
+	var req createChannelReq
+	if err := decodeJSON(c, &req); err != nil {
+		return s.writeError(c, err)
+	}
+	ch, cr, err := s.o.CreateChannel(req.ID, req.Title)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	s.log.Info("channel created", "channel", ch.ID())
+	return c.Status(fiber.StatusCreated).JSON(createChannelResp{ID: ch.ID(), Title: ch.Title(),
+		StreamKey: cr.StreamKey, HostToken: cr.HostToken})
+}
+
+// ChannelView is the public state of a channel.
+type ChannelView struct {
+	ID         string                 `json:"id"`
+	Title      string                 `json:"title"`
+	State      string                 `json:"state"`
+	Renditions []origin.RenditionInfo `json:"renditions"`
+	Pause      any                    `json:"pause"`
+	URLs       map[string]string      `json:"urls"`
+}
+
+func (s *Server) channelView(ch *origin.Channel) ChannelView {
+	v := ChannelView{ID: ch.ID(), Title: ch.Title(), State: ch.State(), Renditions: []origin.RenditionInfo{},
+		URLs: map[string]string{"live": "/live/" + ch.ID() + "/index.m3u8"}}
+	for _, r := range ch.Renditions() {
+		v.Renditions = append(v.Renditions, r.Info())
+	}
+	if p, ok := ch.Paused(); ok {
+		v.Pause = pauseView(p)
+	}
+	return v
+}
+
+func (s *Server) listChannels(c *fiber.Ctx) error {
+	out := []ChannelView{}
+	for _, id := range s.o.Channels() {
+		if ch, err := s.o.Channel(id); err == nil {
+			out = append(out, s.channelView(ch))
+		}
+	}
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.JSON(out)
+}
+
+func (s *Server) getChannel(c *fiber.Ctx) error {
+	ch, err := s.o.Channel(c.Params("id"))
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.JSON(s.channelView(ch))
+}
+
+// hostChannel authenticates the host token (or the admin token).
+func (s *Server) hostChannel(c *fiber.Ctx) (*origin.Channel, error) {
+	ch, err := s.o.Channel(c.Params("id"))
+	if err != nil {
+		return nil, err
+	}
+	if s.isAdmin(c) {
+		return ch, nil
+	}
+	tok := bearer(c)
+	if tok == "" {
+		return nil, fmt.Errorf("host token required: %w", origin.ErrUnauthorized)
+	}
+	return ch, ch.CheckHostToken(tok)
+}
+
+type patchChannelReq struct {
+	Title *string `json:"title"`
+}
+
+func (s *Server) patchChannel(c *fiber.Ctx) error {
+	ch, err := s.hostChannel(c)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	var req patchChannelReq
+	if err := decodeJSON(c, &req); err != nil {
+		return s.writeError(c, err)
+	}
+	if req.Title != nil {
+		if err := ch.SetTitle(*req.Title); err != nil {
+			return s.writeError(c, err)
+		}
+	}
+	return c.JSON(s.channelView(ch))
+}

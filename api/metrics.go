@@ -1,0 +1,79 @@
+package api
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the Prometheus collectors of one server (own registry, so
+// several servers can live in one test process).
+type metrics struct {
+	reg           *prometheus.Registry
+	ingestBytes   *prometheus.CounterVec
+	ingestFiles   *prometheus.CounterVec
+	segments      *prometheus.CounterVec
+	segmentsLost  prometheus.Counter
+	requests      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	errors        *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.ingestBytes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hlsorigin_ingest_bytes_total",
+		Help: "Bytes received by ingest, by file kind."}, []string{"kind"})
+	m.ingestFiles = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hlsorigin_ingest_files_total",
+		Help: "Files received by ingest, by kind and outcome code."}, []string{"kind", "code"})
+	m.segments = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hlsorigin_segments_stored_total",
+		Help: "Media segments committed to a live timeline, by channel."}, []string{"channel"})
+	m.segmentsLost = prometheus.NewCounter(prometheus.CounterOpts{Name: "hlsorigin_staged_segments_dropped_total",
+		Help: "Staged segments that failed validation when their rendition became known."})
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hlsorigin_http_requests_total",
+		Help: "HTTP requests by route class and status."}, []string{"route", "status"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hlsorigin_http_request_duration_seconds",
+		Help: "HTTP request latency by route class.", Buckets: prometheus.ExponentialBuckets(0.0001, 3, 12)}, []string{"route"})
+	m.errors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hlsorigin_errors_total",
+		Help: "Error answers by code."}, []string{"code"})
+	m.reg.MustRegister(m.ingestBytes, m.ingestFiles, m.segments, m.segmentsLost, m.requests, m.latency, m.errors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// routeClass groups requests for metrics without unbounded label values.
+func routeClass(c *fiber.Ctx) string {
+	p := c.Path()
+	switch {
+	case len(p) >= 8 && p[:8] == "/ingest/":
+		return "ingest"
+	case len(p) >= 6 && p[:6] == "/live/":
+		if len(p) > 5 && p[len(p)-5:] == ".m3u8" {
+			return "live_playlist"
+		}
+		return "live_media"
+	case len(p) >= 8 && p[:8] == "/replay/":
+		return "replay"
+	case len(p) >= 5 && p[:5] == "/api/":
+		return "api"
+	}
+	return "other"
+}
+
+// middleware counts and times every request; next runs the handler chain.
+func (m *metrics) middleware(c *fiber.Ctx, next func() error) error {
+	start := time.Now()
+	err := next()
+	route := routeClass(c)
+	m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+	m.requests.WithLabelValues(route, strconv.Itoa(c.Response().StatusCode())).Inc()
+	return err
+}
+
+func (m *metrics) handler() fiber.Handler {
+	return adaptor.HTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+}

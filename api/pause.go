@@ -1,0 +1,100 @@
+package api
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hlsorigin/origin"
+)
+
+func (s *Server) pauseRoutes() {
+	s.app.Post("/api/v1/channels/:id/pause", s.pause)
+	s.app.Post("/api/v1/channels/:id/resume", s.resume)
+	s.app.Get("/api/v1/channels/:id/pauses", s.listPauses)
+}
+
+type pauseReq struct {
+	At    *time.Time `json:"at"`
+	Slate string     `json:"slate"`
+	Audio string     `json:"audio"`
+}
+
+type resumeReq struct {
+	At *time.Time `json:"at"`
+}
+
+// PauseView is a pause as the API shows it.
+type PauseView struct {
+	ID         string              `json:"id"`
+	StartedAt  time.Time           `json:"started_at"`
+	EndedAt    *time.Time          `json:"ended_at,omitempty"`
+	Slate      *origin.SlateChoice `json:"slate,omitempty"`
+	Audio      string              `json:"audio,omitempty"`
+	StartMedia *float64            `json:"start_media,omitempty"`
+	EndMedia   *float64            `json:"end_media,omitempty"`
+}
+
+func pauseView(p origin.Pause) PauseView {
+	sl := p.Slate
+	return PauseView{ID: p.ID, StartedAt: p.StartedAt, EndedAt: p.EndedAt, Slate: &sl, Audio: p.Audio,
+		StartMedia: p.StartMedia, EndMedia: p.EndMedia}
+}
+
+// optionalJSON decodes a body that may be empty.
+func optionalJSON(c *fiber.Ctx, v any) error {
+	if len(c.Body()) == 0 {
+		return nil
+	}
+	return decodeJSON(c, v)
+}
+
+func (s *Server) pause(c *fiber.Ctx) error {
+	ch, err := s.hostChannel(c)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	var req pauseReq
+	if err := optionalJSON(c, &req); err != nil {
+		return s.writeError(c, err)
+	}
+	p, err := ch.Pause(origin.PauseRequest{At: req.At, Slate: req.Slate, Audio: req.Audio})
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	s.log.Info("paused", "channel", ch.ID(), "pause", p.ID, "slate", p.Slate.ID)
+	return c.JSON(fiber.Map{"state": "paused", "pause": pauseView(p)})
+}
+
+func (s *Server) resume(c *fiber.Ctx) error {
+	ch, err := s.hostChannel(c)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	var req resumeReq
+	if err := optionalJSON(c, &req); err != nil {
+		return s.writeError(c, err)
+	}
+	p, err := ch.Resume(req.At)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	s.log.Info("resumed", "channel", ch.ID(), "pause", p.ID)
+	return c.JSON(fiber.Map{"state": ch.State(), "pause": pauseView(p), "poll": nil})
+}
+
+func (s *Server) listPauses(c *fiber.Ctx) error {
+	ch, err := s.o.Channel(c.Params("id"))
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	out := []PauseView{}
+	for _, p := range ch.Pauses() {
+		out = append(out, pauseView(p))
+	}
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.JSON(out)
+}
+
+var _ = fmt.Sprint

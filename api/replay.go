@@ -1,0 +1,98 @@
+package api
+
+import (
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hlsorigin/manifest"
+	"hlsorigin/origin"
+	"hlsorigin/replay"
+)
+
+// ReplayMinRecording: pauses are cut only from recordings at least this long.
+const ReplayMinRecording = 0
+
+func (s *Server) replayRoutes() {
+	s.app.Get("/replay/:id/index.m3u8", s.replayMultivariant)
+	s.app.Get("/replay/:id/:rend/index.m3u8", s.replayMedia)
+}
+
+// replayOptions reads ?pauses=keep, from and to (RFC 3339).
+func replayOptions(c *fiber.Ctx) (replay.Options, error) {
+	opt := replay.Options{MinRecording: ReplayMinRecording}
+	switch c.Query("pauses") {
+	case "", "omit":
+	case "keep":
+		opt.KeepPauses = true
+	default:
+		return opt, fmt.Errorf("pauses=%q: keep or omit: %w", c.Query("pauses"), origin.ErrInvalid)
+	}
+	for name, dst := range map[string]*time.Time{"from": &opt.From, "to": &opt.To} {
+		if v := c.Query(name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return opt, fmt.Errorf("%s=%q: RFC 3339 time: %w", name, v, origin.ErrInvalid)
+			}
+			*dst = t
+		}
+	}
+	return opt, nil
+}
+
+func (s *Server) replayMultivariant(c *fiber.Ctx) error {
+	ch, err := s.o.Channel(c.Params("id"))
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	if _, err := replayOptions(c); err != nil {
+		return s.writeError(c, err)
+	}
+	m := ch.MultivariantModel()
+	if len(m.Variants) == 0 {
+		return s.writeError(c, fmt.Errorf("channel %q: %w", ch.ID(), origin.ErrNotLive))
+	}
+	q := string(c.Request().URI().QueryString())
+	if q != "" {
+		for i := range m.Variants {
+			m.Variants[i].URI += "?" + q
+		}
+		for i := range m.Renditions {
+			m.Renditions[i].URI += "?" + q
+		}
+	}
+	body, err := manifest.RenderMultivariant(m)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	c.Set(fiber.HeaderContentType, mimePlaylist)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=2")
+	return c.Send(body)
+}
+
+func (s *Server) replayMedia(c *fiber.Ctx) error {
+	r, err := s.rendition(c)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	opt, err := replayOptions(c)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	id, rend := url.PathEscape(c.Params("id")), url.PathEscape(r.Name())
+	ch, _ := s.o.Channel(c.Params("id"))
+	u := replay.URIs{
+		Segment: func(seq uint64) string { return fmt.Sprintf("/live/%s/%s/%d.m4s", id, rend, seq) },
+		Init:    func(ver uint32) string { return fmt.Sprintf("/live/%s/%s/init-%d.mp4", id, rend, ver) },
+	}
+	m := replay.Media(r.Segments(), ch.Pauses(), r.Info().TargetDuration, u, opt)
+	body, err := manifest.RenderMedia(m)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	c.Set(fiber.HeaderContentType, mimePlaylist)
+	c.Set(fiber.HeaderCacheControl, "public, max-age=2")
+	return c.Send(body)
+}

@@ -1,0 +1,131 @@
+// Package api is the HTTP face of the origin: ingest for encoders, live
+// playlists and segments for players and CDNs, and the REST API for hosts
+// and admins. It is the only package that imports fiber. Handlers parse,
+// call the origin, and write; errors are mapped to JSON in errors.go.
+package api
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/cors"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"hlsorigin/origin"
+)
+
+// Options configure the HTTP server.
+type Options struct {
+	// AdminToken guards admin endpoints. Required.
+	AdminToken string
+	// ReadTimeout must exceed a segment's duration: ffmpeg streams a
+	// segment's body while it encodes it. Default 60s.
+	ReadTimeout time.Duration
+	// IdleTimeout closes idle keep-alive connections. Default 120s.
+	IdleTimeout time.Duration
+	Logger      *slog.Logger
+}
+
+// Server wires the origin to HTTP.
+type Server struct {
+	o         *origin.Origin
+	app       *fiber.App
+	log       *slog.Logger
+	metrics   *metrics
+	adminHash [32]byte
+}
+
+// New builds the server and its routes.
+func New(o *origin.Origin, opt Options) (*Server, error) {
+	if opt.AdminToken == "" {
+		return nil, errors.New("api: admin token required")
+	}
+	if opt.ReadTimeout == 0 {
+		opt.ReadTimeout = 60 * time.Second
+	}
+	if opt.IdleTimeout == 0 {
+		opt.IdleTimeout = 120 * time.Second
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &Server{o: o, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken))}
+	s.app = fiber.New(fiber.Config{
+		BodyLimit:             o.Config().MaxSegmentBytes + 1<<20,
+		ReadTimeout:           opt.ReadTimeout,
+		WriteTimeout:          opt.ReadTimeout,
+		IdleTimeout:           opt.IdleTimeout,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.writeError,
+		StrictRouting:         true,
+	})
+	s.routes()
+	return s, nil
+}
+
+// App exposes the fiber app (tests use app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting connections and waits for in-flight requests.
+func (s *Server) Shutdown(timeout time.Duration) error { return s.app.ShutdownWithTimeout(timeout) }
+
+func (s *Server) routes() {
+	a := s.app
+	a.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
+		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
+	}}))
+	a.Use(s.countRequests)
+	a.Use(cors.New(cors.Config{AllowOrigins: "*", AllowMethods: "GET,HEAD,OPTIONS",
+		AllowHeaders: "Range,If-None-Match", ExposeHeaders: "ETag,Content-Length,Content-Range"}))
+	a.Use(func(c *fiber.Ctx) error { // CORS "*" on every GET/HEAD answer, with or without an Origin header
+		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+			c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
+		}
+		return c.Next()
+	})
+	a.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	a.Get("/metrics", s.metrics.handler())
+	s.ingestRoutes()
+	s.liveRoutes()
+	s.channelRoutes()
+	s.pauseRoutes()
+	s.replayRoutes()
+}
+
+// countRequests feeds metrics and turns a returned error into its JSON
+// answer before counting, so the status label is the one sent.
+func (s *Server) countRequests(c *fiber.Ctx) error {
+	return s.metrics.middleware(c, func() error {
+		if err := c.Next(); err != nil {
+			return s.writeError(c, err)
+		}
+		return nil
+	})
+}
+
+// bearer returns the token of an "Authorization: Bearer" header.
+func bearer(c *fiber.Ctx) string {
+	h := c.Get(fiber.HeaderAuthorization)
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// isAdmin compares the presented token with the admin token in constant time.
+func (s *Server) isAdmin(c *fiber.Ctx) bool {
+	tok := bearer(c)
+	if tok == "" {
+		return false
+	}
+	h := sha256.Sum256([]byte(tok))
+	return subtle.ConstantTimeCompare(h[:], s.adminHash[:]) == 1
+}

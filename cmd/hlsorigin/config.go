@@ -1,0 +1,76 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is layered: defaults -> flags -> HLSORIGIN_* environment
+// (environment wins only for flags not given on the command line).
+type config struct {
+	Addr           string        // listen address; default 127.0.0.1:8080
+	Data           string        // data directory; default ./data
+	AdminToken     string        // admin bearer token; default: random, printed at start
+	Demo           bool          // create channel "demo" and publish the bundled fixture on a loop
+	Retention      time.Duration // archive retention; default 24h
+	TargetDuration int           // fixed target duration (s); default 0 = from the first segment
+	WindowFactor   float64       // live window in target durations; default 4
+	LogLevel       string        // debug|info|warn|error; default info
+}
+
+func parseConfig(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("hlsorigin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&c.Data, "data", "./data", "data directory (Badger)")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token (default: random, printed at start)")
+	fs.BoolVar(&c.Demo, "demo", false, "create channel demo and publish the bundled fixture on a loop")
+	fs.DurationVar(&c.Retention, "retention", 24*time.Hour, "archive retention")
+	fs.IntVar(&c.TargetDuration, "target-duration", 0, "fixed EXT-X-TARGETDURATION in seconds (0: from the first segment)")
+	fs.Float64Var(&c.WindowFactor, "window-factor", 4, "live window length in target durations (>= 3)")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "HLSORIGIN_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok && !set[f.Name] {
+			if err := f.Value.Set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s=%q: %v", env, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	return c, c.Validate()
+}
+
+// Validate names the bad flag.
+func (c config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("-addr %q: %v", c.Addr, err)
+	}
+	if c.Data == "" {
+		return fmt.Errorf("-data: must not be empty")
+	}
+	if c.WindowFactor < 3 {
+		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("-log-level %q: debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"hlsorigin/api"
+	"hlsorigin/fixtures"
+	"hlsorigin/origin"
+	"hlsorigin/origin/demo"
+)
+
+// run starts the origin and serves until ctx ends; it is main without the
+// process exit, so tests can drive it.
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, err := parseConfig(args, stdout)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+	o, err := origin.Open(origin.Config{DataDir: cfg.Data, Retention: cfg.Retention, TargetDuration: cfg.TargetDuration,
+		WindowFactor: cfg.WindowFactor, Logger: log}, origin.Hooks{})
+	if err != nil {
+		return err
+	}
+	defer o.Close()
+	admin := cfg.AdminToken
+	if admin == "" {
+		if admin, err = randomToken(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "admin token (random, pass -admin-token to fix it): %s\n", admin)
+	}
+	srv, err := api.New(o, api.Options{AdminToken: admin, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("-addr %s: %w", cfg.Addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "hlsorigin listening on %s (data in %s)\n", base, cfg.Data)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go o.RunMaintenance(ctx, time.Minute)
+	if cfg.Demo {
+		if err := startDemo(ctx, o, base, stdout, log); err != nil {
+			return err
+		}
+	}
+	return serve(ctx, srv, ln, log)
+}
+
+func serve(ctx context.Context, srv *api.Server, ln net.Listener, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.App().Listener(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	if err := srv.Shutdown(15 * time.Second); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// startDemo creates channel "demo" (or rotates its credentials) and
+// publishes the bundled muxed fixture on a loop.
+func startDemo(ctx context.Context, o *origin.Origin, base string, stdout io.Writer, log *slog.Logger) error {
+	ch, cr, err := o.CreateChannel("demo", "hlsorigin demo")
+	if errors.Is(err, origin.ErrExists) {
+		ch, _ = o.Channel("demo")
+		cr, err = ch.RotateCredentials()
+	}
+	if err != nil {
+		return fmt.Errorf("demo channel: %w", err)
+	}
+	pub, err := demo.New(fixtures.Muxed(), "demo")
+	if err != nil {
+		return err
+	}
+	go func() {
+		if err := pub.Run(ctx, ch, 0); err != nil && ctx.Err() == nil {
+			log.Error("demo publisher stopped", "err", err)
+		}
+	}()
+	fmt.Fprintf(stdout, `demo channel publishing on a loop:
+  live playlist : %[1]s/live/demo/index.m3u8
+  channel state : %[1]s/api/v1/channels/demo
+  metrics       : %[1]s/metrics
+  play it       : ffplay %[1]s/live/demo/index.m3u8
+  stream key    : %[2]s
+  host token    : %[3]s
+publish your own stream (after creating a channel with the admin token):
+  ffmpeg -re -i input.mp4 -c:v libx264 -g 60 -c:a aac -f hls -hls_time 2 -hls_segment_type fmp4 \
+    -method PUT -headers "Authorization: Bearer <stream_key>" %[1]s/ingest/<channel>/index.m3u8
+`, base, cr.StreamKey, cr.HostToken)
+	return nil
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,14 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+)
+
+func randomToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,181 @@
+package origin
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"hlsorigin/segments"
+)
+
+// channelRecord is the persisted form of a channel.
+type channelRecord struct {
+	ID        string            `json:"id"`
+	Title     string            `json:"title"`
+	KeyHash   []byte            `json:"key_hash"`
+	HostHash  []byte            `json:"host_hash"`
+	CreatedAt time.Time         `json:"created_at"`
+	Prefixes  map[string]string `json:"prefixes,omitempty"`    // segment name prefix -> rendition
+	InitOwner map[string]string `json:"init_owners,omitempty"` // init file name -> rendition
+	// PendingInits are init names PUT before any playlist claimed them.
+	PendingInits []string `json:"pending_inits,omitempty"`
+}
+
+// Channel is one live stream: its renditions and their timelines. Ingest
+// mutates it under mu; readers use the published snapshots lock-free.
+type Channel struct {
+	o  *Origin
+	mu sync.Mutex
+
+	rec          channelRecord
+	rends        map[string]*Rendition
+	pendingInits map[string]*segments.Init // init name -> parsed init not yet claimed by a playlist
+	staged       map[string]stagedSegment  // ingest name -> staged segment
+	recent       map[string]string         // ingest name -> body hash of recently committed segments
+	recentOrder  []string
+	anchor       anchor
+	lastIngest   time.Time
+	pauses       []Pause // retained pauses, oldest first; the last may be open
+
+	multivariant atomic.Pointer[Published]
+	title        atomic.Pointer[string]
+}
+
+type stagedSegment struct {
+	at   time.Time
+	hash string
+	mem  []byte // held in memory only: staged while paused (host video never reaches disk)
+}
+
+// anchor maps media time (seconds) to wall clock for the whole channel, so
+// that every rendition gets the same PROGRAM-DATE-TIME for the same instant.
+type anchor struct {
+	set   bool
+	wall  time.Time
+	media float64
+}
+
+func (a anchor) wallAt(media float64) time.Time {
+	return a.wall.Add(time.Duration((media - a.media) * float64(time.Second)))
+}
+
+func newChannel(o *Origin, rec channelRecord) *Channel {
+	if rec.Prefixes == nil {
+		rec.Prefixes = map[string]string{}
+	}
+	if rec.InitOwner == nil {
+		rec.InitOwner = map[string]string{}
+	}
+	ch := &Channel{o: o, rec: rec, rends: map[string]*Rendition{}, pendingInits: map[string]*segments.Init{},
+		staged: map[string]stagedSegment{}, recent: map[string]string{}}
+	t := rec.Title
+	ch.title.Store(&t)
+	return ch
+}
+
+// ID is the channel id.
+func (ch *Channel) ID() string { return ch.rec.ID }
+
+// Title is the current title.
+func (ch *Channel) Title() string { return *ch.title.Load() }
+
+// SetTitle changes the title.
+func (ch *Channel) SetTitle(title string) error {
+	if len(title) > 200 {
+		return fmt.Errorf("title longer than 200 bytes: %w", ErrInvalid)
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	ch.rec.Title = title
+	if err := ch.saveLocked(); err != nil {
+		return err
+	}
+	ch.title.Store(&title)
+	return nil
+}
+
+// CheckStreamKey verifies an ingest credential in constant time.
+func (ch *Channel) CheckStreamKey(key string) error {
+	if !tokenMatches(key, ch.rec.KeyHash) {
+		return fmt.Errorf("stream key: %w", ErrUnauthorized)
+	}
+	return nil
+}
+
+// CheckHostToken verifies a host credential in constant time.
+func (ch *Channel) CheckHostToken(tok string) error {
+	if !tokenMatches(tok, ch.rec.HostHash) {
+		return fmt.Errorf("host token: %w", ErrForbidden)
+	}
+	return nil
+}
+
+// State is "paused", "live" or "idle".
+func (ch *Channel) State() string {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.openPause() != nil {
+		return "paused"
+	}
+	if !ch.lastIngest.IsZero() && ch.o.cfg.Now().Sub(ch.lastIngest) < ch.o.cfg.IdleAfter {
+		return "live"
+	}
+	return "idle"
+}
+
+// Rendition returns a rendition by name.
+func (ch *Channel) Rendition(name string) (*Rendition, error) {
+	ch.mu.Lock()
+	r := ch.rends[name]
+	ch.mu.Unlock()
+	if r == nil || !r.published() {
+		return nil, fmt.Errorf("rendition %q: %w", name, ErrNotFound)
+	}
+	return r, nil
+}
+
+// Renditions returns the renditions that have media, by name.
+func (ch *Channel) Renditions() []*Rendition {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	out := make([]*Rendition, 0, len(ch.rends))
+	for _, r := range ch.rends {
+		if r.published() {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// Multivariant returns the published multivariant playlist.
+func (ch *Channel) Multivariant() (*Published, error) {
+	p := ch.multivariant.Load()
+	if p == nil {
+		return nil, fmt.Errorf("channel %q: %w", ch.rec.ID, ErrNotLive)
+	}
+	return p, nil
+}
+
+func (ch *Channel) saveLocked() error {
+	b, err := json.Marshal(ch.rec)
+	if err != nil {
+		return fmt.Errorf("encode channel: %w", err)
+	}
+	if err := ch.o.store.PutChannel(ch.rec.ID, b); err != nil {
+		return storageErr("save channel", err)
+	}
+	return nil
+}
+
+// forgetBefore drops in-memory segment entries older than cutoff.
+func (ch *Channel) forgetBefore(cutoff time.Time) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	for _, r := range ch.rends {
+		r.forgetBefore(cutoff)
+	}
+}

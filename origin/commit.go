@@ -1,0 +1,246 @@
+package origin
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"hlsorigin/segments"
+)
+
+// setInit installs a (new version of the) init segment. Called with ch.mu held.
+func (r *Rendition) setInit(in *segments.Init) error {
+	cur := r.inits[r.rec.InitVer]
+	if cur != nil && bytes.Equal(cur.Raw, in.Raw) {
+		r.reinit = true // same encoder settings, maybe restarted: timestamps decide
+		r.forgetNames()
+		return nil
+	}
+	ver := r.allocVer()
+	if err := r.ch.o.store.PutInit(r.ch.rec.ID, r.name, ver, in.Raw); err != nil {
+		return storageErr("store init", err)
+	}
+	r.inits[ver] = in
+	r.rec.InitVer = ver
+	if cur != nil {
+		r.reinit, r.initDiff = true, true
+		r.forgetNames()
+	}
+	if err := r.save(); err != nil {
+		return err
+	}
+	for _, n := range r.pending {
+		if err := r.commitStaged(n, r.ch.o.cfg.Now()); err != nil {
+			r.ch.o.log.Warn("staged segment dropped", "channel", r.ch.rec.ID, "name", n, "err", err)
+		}
+	}
+	r.pending = nil
+	return nil
+}
+
+func (r *Rendition) save() error {
+	b, err := json.Marshal(r.rec)
+	if err != nil {
+		return fmt.Errorf("encode rendition: %w", err)
+	}
+	if err := r.ch.o.store.PutRendition(r.ch.rec.ID, r.name, b); err != nil {
+		return storageErr("save rendition", err)
+	}
+	return nil
+}
+
+// commit validates a media segment against the current init, applies any
+// pause (host video in a pause is replaced before anything is stored),
+// places the result on the timeline, stores it and republishes. Called
+// with ch.mu held.
+func (r *Rendition) commit(name string, body []byte, at time.Time) error {
+	in := r.inits[r.rec.InitVer]
+	seg, err := segments.ParseSegment(body, in)
+	if err != nil {
+		return fmt.Errorf("segment %s: %w: %v", name, ErrBadMedia, err)
+	}
+	base, err := r.place(name, seg, at)
+	if err != nil {
+		return err
+	}
+	base.Hash = bodyHash(body)
+	parts, err := r.splice(in, seg, body, base.PDT, at)
+	if err != nil {
+		return err
+	}
+	if parts == nil {
+		return r.store(base, body, at)
+	}
+	for i, p := range parts {
+		info := base
+		info.Kind, info.InitVer, info.Start, info.Duration = p.kind, p.initVer, p.start, p.duration
+		info.Size, info.Frames = len(p.data), p.frames
+		info.Disc = base.Disc && i == 0
+		info.PDT = base.PDT.Add(time.Duration((p.start - base.Start) * float64(time.Second)))
+		if i < len(parts)-1 {
+			info.Hash = ""
+		}
+		if err := r.store(info, p.data, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// place computes the timeline entry of a parsed segment: discontinuity,
+// target duration, sequence number and program date time.
+func (r *Rendition) place(name string, seg *segments.Segment, at time.Time) (SegmentInfo, error) {
+	info := SegmentInfo{Seq: r.nextSeq, Name: name, InitVer: r.rec.InitVer, Start: seg.Start,
+		Duration: seg.Duration, Size: seg.Size, Ends: map[uint32]uint64{}}
+	for _, t := range seg.Tracks {
+		info.Ends[t.TrackID] = t.BaseDecodeTime + t.Duration
+		if t.Kind == segments.KindVideo {
+			info.Frames = t.Samples
+		}
+	}
+	disc, err := r.discontinuity(seg)
+	if err != nil {
+		return info, fmt.Errorf("segment %s: %w", name, err)
+	}
+	if r.rec.Target == 0 {
+		r.rec.Target = r.ch.targetFor(seg.Duration)
+	}
+	if int(math.Round(seg.Duration)) > r.rec.Target {
+		return info, fmt.Errorf("segment %s lasts %.3fs, the rendition's target duration is %ds (fix the GOP or set -target-duration): %w",
+			name, seg.Duration, r.rec.Target, ErrTooLong)
+	}
+	info.Disc = disc
+	info.PDT = r.ch.wallClock(r, seg, disc, at)
+	return info, nil
+}
+
+// discontinuity decides whether seg starts a new discontinuity: after a
+// changed init, or when timestamps jump after an init was PUT again
+// (encoder restart). Timestamps going backwards otherwise are refused.
+func (r *Rendition) discontinuity(seg *segments.Segment) (bool, error) {
+	if len(r.segs) == 0 {
+		return false, nil
+	}
+	last := r.segs[len(r.segs)-1]
+	if r.initDiff || r.liveVer(last.InitVer) != r.rec.InitVer {
+		return true, nil
+	}
+	for _, t := range seg.Tracks {
+		end, ok := last.Ends[t.TrackID]
+		if !ok {
+			return true, nil
+		}
+		tr, _ := r.inits[r.rec.InitVer].Track(t.TrackID)
+		tol := uint64(tr.Timescale) / 10 // 100 ms of rounding slack
+		switch {
+		case t.BaseDecodeTime+tol < end && r.reinit:
+			return true, nil
+		case t.BaseDecodeTime+tol < end:
+			return false, fmt.Errorf("track %d timestamps go backwards (tfdt %d < previous end %d): %w",
+				t.TrackID, t.BaseDecodeTime, end, ErrBadMedia)
+		case t.BaseDecodeTime > end+uint64(r.rec.Target)*uint64(tr.Timescale):
+			return true, nil // a gap longer than a target duration
+		}
+	}
+	return false, nil
+}
+
+func (r *Rendition) lastDiscNum() uint64 {
+	if len(r.segs) == 0 {
+		return 0
+	}
+	return r.segs[len(r.segs)-1].DiscNum
+}
+
+// targetFor is the configured target duration, else ceil(1.5 x d), >= 2.
+func (ch *Channel) targetFor(d float64) int {
+	if t := ch.o.cfg.TargetDuration; t > 0 {
+		return t
+	}
+	return max(2, int(math.Ceil(d*1.5)))
+}
+
+// wallClock gives the PROGRAM-DATE-TIME of seg. Within a discontinuity it
+// follows media time exactly; at the start of one it uses the channel
+// anchor when that agrees with the arrival time, else it re-anchors the
+// channel on this segment (its arrival marks the end of its capture).
+func (ch *Channel) wallClock(r *Rendition, seg *segments.Segment, disc bool, at time.Time) time.Time {
+	if n := len(r.segs); n > 0 && !disc {
+		last := r.segs[n-1]
+		return last.PDT.Add(time.Duration((seg.Start - last.Start) * float64(time.Second)))
+	}
+	if seg.Prft != nil {
+		return seg.Prft.UTC()
+	}
+	observed := at.Add(-time.Duration(seg.Duration * float64(time.Second)))
+	if ch.anchor.set {
+		predicted := ch.anchor.wallAt(seg.Start)
+		slack := time.Duration(2*r.rec.Target+5) * time.Second
+		if d := observed.Sub(predicted); d > -slack && d < slack {
+			return predicted.UTC()
+		}
+	}
+	ch.anchor = anchor{set: true, wall: observed, media: seg.Start}
+	return observed.UTC()
+}
+
+// store writes the segment, then updates the timeline and republishes. A
+// change of init segment is always a discontinuity.
+func (r *Rendition) store(info SegmentInfo, body []byte, at time.Time) error {
+	info.Seq = r.nextSeq
+	if n := len(r.segs); n > 0 && r.segs[n-1].InitVer != info.InitVer {
+		info.Disc = true
+	}
+	info.DiscNum = r.lastDiscNum()
+	if info.Disc {
+		info.DiscNum++
+	}
+	meta, err := json.Marshal(info)
+	if err != nil {
+		return fmt.Errorf("encode segment meta: %w", err)
+	}
+	data := append([]byte(nil), body...)
+	if err := r.ch.o.store.PutSegment(r.ch.rec.ID, r.name, info.Seq, info.PDT, meta, data); err != nil {
+		return storageErr(fmt.Sprintf("store segment %s", info.Name), err)
+	}
+	if len(r.segs) == 0 {
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
+	r.segs = append(r.segs, info)
+	r.nextSeq = info.Seq + 1
+	r.reinit, r.initDiff = false, false
+	r.putHot(info.Seq, data)
+	r.ch.remember(info.Name, info.Hash)
+	r.ch.lastIngest = at
+	if h := r.ch.o.hooks.SegmentStored; h != nil {
+		h(r.ch.rec.ID, r.name, info.Size, info.Duration)
+	}
+	return r.ch.publishLocked(r)
+}
+
+
+// remember keeps the last 256 committed names for idempotent re-PUTs.
+func (ch *Channel) remember(name, hash string) {
+	if _, ok := ch.recent[name]; !ok {
+		ch.recentOrder = append(ch.recentOrder, name)
+	}
+	ch.recent[name] = hash
+	if len(ch.recentOrder) > 256 {
+		delete(ch.recent, ch.recentOrder[0])
+		ch.recentOrder = ch.recentOrder[1:]
+	}
+}
+
+// forgetNames drops r's recently committed names: after an init is PUT
+// again the encoder restarted, and reuses its segment names for new media.
+func (r *Rendition) forgetNames() {
+	for name := range r.ch.recent {
+		if r.ch.resolve(name) == r {
+			delete(r.ch.recent, name)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package origin
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Config holds the origin's settings. Zero values mean the stated defaults.
+type Config struct {
+	// DataDir is where the store lives. Default "./data".
+	DataDir string
+	// Retention is how long segments stay in the archive. Default 24h.
+	Retention time.Duration
+	// TargetDuration fixes EXT-X-TARGETDURATION (seconds) for every
+	// rendition. Default 0: derived from the first segment of a rendition
+	// as ceil(1.5 x its duration), at least 2.
+	TargetDuration int
+	// WindowFactor sizes the live window: at least WindowFactor x target
+	// duration seconds of media (RFC 8216 6.2.2 asks for >= 3). Default 4.
+	WindowFactor float64
+	// MinWindowSegments is the minimum number of segments in a full
+	// window. Default 4.
+	MinWindowSegments int
+	// IdleAfter marks a channel idle when no segment arrived for this long.
+	// Default 10s.
+	IdleAfter time.Duration
+	// HotSegments is how many recent segments per rendition are kept in
+	// memory for serving. Default 16.
+	HotSegments int
+	// MaxSegmentBytes bounds one ingest body. Default 32 MiB.
+	MaxSegmentBytes int
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	if c.Retention == 0 {
+		c.Retention = 24 * time.Hour
+	}
+	if c.WindowFactor == 0 {
+		c.WindowFactor = 4
+	}
+	if c.MinWindowSegments == 0 {
+		c.MinWindowSegments = 4
+	}
+	if c.IdleAfter == 0 {
+		c.IdleAfter = 10 * time.Second
+	}
+	if c.HotSegments == 0 {
+		c.HotSegments = 16
+	}
+	if c.MaxSegmentBytes == 0 {
+		c.MaxSegmentBytes = 32 << 20
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Validate names the first bad setting.
+func (c Config) Validate() error {
+	switch {
+	case c.Retention < time.Minute:
+		return fmt.Errorf("retention %s: must be at least 1m: %w", c.Retention, ErrInvalid)
+	case c.TargetDuration < 0 || c.TargetDuration > 60:
+		return fmt.Errorf("target-duration %d: must be 0 (auto) to 60: %w", c.TargetDuration, ErrInvalid)
+	case c.WindowFactor < 3:
+		return fmt.Errorf("window-factor %.1f: RFC 8216 needs at least 3: %w", c.WindowFactor, ErrInvalid)
+	case c.MinWindowSegments < 3:
+		return fmt.Errorf("min-window-segments %d: must be at least 3: %w", c.MinWindowSegments, ErrInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package origin
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"hlsorigin/manifest"
+)
+
+// Pause is one "be right back" interval of a channel. Wall-clock points are
+// the server's; media points are on the host's timeline (seconds), as used
+// to cut segments and to stitch replays.
+type Pause struct {
+	ID         string      `json:"id"`
+	StartedAt  time.Time   `json:"started_at"`
+	EndedAt    *time.Time  `json:"ended_at,omitempty"`
+	Slate      SlateChoice `json:"slate"`
+	Audio      string      `json:"audio"`
+	StartMedia *float64    `json:"start_media,omitempty"`
+	EndMedia   *float64    `json:"end_media,omitempty"`
+}
+
+// SlateChoice says which slate a pause shows and why.
+type SlateChoice struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// PauseRequest is what a host asks for.
+type PauseRequest struct {
+	At    *time.Time // pause earlier than now (never later): the instant is min(at, now)
+	Slate string     // requested slate id (optional)
+	Audio string     // "live" (default) or "mute"
+}
+
+// SlatePicker chooses the slate of a pause (the slates feature installs a
+// smarter one). It must not block.
+type SlatePicker func(ch *Channel, requested string) SlateChoice
+
+// PauseMargin is how much earlier than the mapped pause instant the cut is
+// made: wall clock maps to media time from segment arrival, so when unsure
+// cut earlier, never later.
+const PauseMargin = 0.25
+
+// Pause starts a pause. The state is durable (synced to disk) before it
+// returns. A pause while paused changes nothing and returns the open one.
+func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
+	if req.Audio == "" {
+		req.Audio = "live"
+	}
+	if req.Audio != "live" && req.Audio != "mute" {
+		return Pause{}, fmt.Errorf("audio %q: live or mute: %w", req.Audio, ErrInvalid)
+	}
+	now := ch.o.cfg.Now().UTC()
+	at := now
+	if req.At != nil && req.At.Before(now) {
+		at = req.At.UTC()
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if p := ch.openPause(); p != nil {
+		return *p, nil
+	}
+	p := Pause{ID: fmt.Sprintf("p%d", at.UnixMilli()), StartedAt: at, Audio: req.Audio}
+	p.Slate = ch.o.pickSlate(ch, req.Slate)
+	if m, ok := ch.mediaAt(at); ok {
+		m -= PauseMargin
+		p.StartMedia = &m
+	}
+	if err := ch.savePause(p); err != nil {
+		return Pause{}, err
+	}
+	ch.pauses = append(ch.pauses, p)
+	ch.republishLocked()
+	return p, nil
+}
+
+// Resume ends the open pause at max(at, now). Without an open pause it
+// returns the last pause (or ErrConflict when there never was one).
+func (ch *Channel) Resume(at *time.Time) (Pause, error) {
+	now := ch.o.cfg.Now().UTC()
+	end := now
+	if at != nil && at.After(now) {
+		end = at.UTC()
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	p := ch.openPause()
+	if p == nil {
+		if n := len(ch.pauses); n > 0 {
+			return ch.pauses[n-1], nil
+		}
+		return Pause{}, fmt.Errorf("channel %s is not paused: %w", ch.rec.ID, ErrConflict)
+	}
+	upd := *p
+	upd.EndedAt = &end
+	if m, ok := ch.mediaAt(end); ok {
+		upd.EndMedia = &m
+	}
+	if err := ch.savePause(upd); err != nil {
+		return Pause{}, err
+	}
+	*p = upd
+	ch.republishLocked()
+	return upd, nil
+}
+
+// Paused returns the open pause, if any.
+func (ch *Channel) Paused() (Pause, bool) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if p := ch.openPause(); p != nil {
+		return *p, true
+	}
+	return Pause{}, false
+}
+
+// Pauses returns every retained pause, oldest first.
+func (ch *Channel) Pauses() []Pause {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return append([]Pause(nil), ch.pauses...)
+}
+
+func (ch *Channel) openPause() *Pause {
+	if n := len(ch.pauses); n > 0 && ch.pauses[n-1].EndedAt == nil {
+		return &ch.pauses[n-1]
+	}
+	return nil
+}
+
+// savePause writes the pause record and forces it to disk (fail closed).
+func (ch *Channel) savePause(p Pause) error {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("encode pause: %w", err)
+	}
+	if err := ch.o.store.PutRecord("p", []string{ch.rec.ID, p.ID}, b, true); err != nil {
+		return storageErr("save pause", err)
+	}
+	if err := ch.o.store.Sync(); err != nil {
+		return storageErr("sync pause", err)
+	}
+	return nil
+}
+
+// mediaAt maps a wall-clock instant to the channel's media time.
+func (ch *Channel) mediaAt(t time.Time) (float64, bool) {
+	if !ch.anchor.set {
+		return 0, false
+	}
+	return ch.anchor.media + t.Sub(ch.anchor.wall).Seconds(), true
+}
+
+// cutFor returns the pause interval overlapping a segment, in the
+// segment's own media time (seconds). Pauses are wall-clock intervals; each
+// segment maps wall clock to media time through its program date time pdt,
+// so the cut stays right across encoder restarts (media time starts over)
+// and server restarts. When unsure, cut earlier and resume later: the
+// pause maps through the latest plausible capture time of the segment
+// (its program date time, or its arrival minus its duration when that is
+// later, i.e. the encoder fell behind), minus PauseMargin; the resume maps
+// through the earliest.
+func (ch *Channel) cutFor(start, dur float64, pdt, arrived time.Time) (from, to float64, p *Pause) {
+	end := start + dur
+	late, early := pdt, pdt
+	if obs := arrived.Add(-time.Duration(dur * float64(time.Second))); obs.After(late) {
+		late = obs
+	} else {
+		early = obs
+	}
+	for i := len(ch.pauses) - 1; i >= 0; i-- {
+		q := &ch.pauses[i]
+		from = start + q.StartedAt.Sub(late).Seconds() - PauseMargin
+		to = math.Inf(1)
+		if q.EndedAt != nil {
+			to = start + q.EndedAt.Sub(early).Seconds()
+		}
+		if from < end && to > start {
+			if from <= start {
+				from = math.Inf(-1)
+			}
+			return from, to, q
+		}
+	}
+	return 0, 0, nil
+}
+
+// republishLocked re-renders every rendition (date ranges changed).
+func (ch *Channel) republishLocked() {
+	for _, r := range ch.rends {
+		if r.published() {
+			if err := ch.publishLocked(r); err != nil {
+				ch.o.log.Error("republish", "channel", ch.rec.ID, "rendition", r.name, "err", err)
+			}
+		}
+	}
+}
+
+// pauseRanges renders the channel's pauses as EXT-X-DATERANGE tags.
+func pauseRanges(ch *Channel) []manifest.DateRange {
+	out := make([]manifest.DateRange, 0, len(ch.pauses))
+	for _, p := range ch.pauses {
+		out = append(out, manifest.DateRange{ID: "pause-" + p.ID, Class: "com.hlsorigin.pause",
+			Start: p.StartedAt, End: p.EndedAt, Attrs: map[string]string{"X-PAUSE-ID": p.ID, "X-SLATE": p.Slate.ID}})
+	}
+	return out
+}

@@ -1,0 +1,217 @@
+package origin
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"hlsorigin/manifest"
+	"hlsorigin/segments"
+)
+
+// Published is an immutable rendered playlist. Body is never mutated after
+// it is published, so handlers may send it without copying.
+type Published struct {
+	Body    []byte
+	ETag    string
+	Updated time.Time
+	// Target is the target duration of a media playlist (0 for a multivariant).
+	Target int
+}
+
+func newPublished(body []byte, target int, now time.Time) *Published {
+	h := fnv.New64a()
+	h.Write(body)
+	return &Published{Body: body, ETag: fmt.Sprintf(`"%016x"`, h.Sum64()), Updated: now, Target: target}
+}
+
+// SegmentURI and InitURI are the URIs used inside media playlists, relative
+// to the media playlist URL /live/{channel}/{rendition}/index.m3u8.
+func SegmentURI(seq uint64) string  { return fmt.Sprintf("%d.m4s", seq) }
+func InitURI(ver uint32) string     { return fmt.Sprintf("init-%d.mp4", ver) }
+func MediaURI(rendition string) string { return rendition + "/index.m3u8" }
+
+// publishLocked renders r's live media playlist and the channel's
+// multivariant. Called with ch.mu held.
+func (ch *Channel) publishLocked(r *Rendition) error {
+	now := ch.o.cfg.Now()
+	body, err := manifest.RenderMedia(r.liveModel(ch.dateRanges()))
+	if err != nil {
+		return fmt.Errorf("render %s: %w", r.name, err)
+	}
+	r.media.Store(newPublished(body, r.rec.Target, now))
+	r.updateInfo()
+	return ch.publishMultivariantLocked(now)
+}
+
+func (ch *Channel) dateRanges() []manifest.DateRange { return pauseRanges(ch) }
+
+// liveModel builds the media playlist model of the current live window.
+func (r *Rendition) liveModel(ranges []manifest.DateRange) manifest.Media {
+	all := make([]manifest.Segment, len(r.segs))
+	for i, s := range r.segs {
+		all[i] = manifest.Segment{Seq: s.Seq, URI: SegmentURI(s.Seq), Duration: s.Duration,
+			Discontinuity: s.Disc, MapURI: InitURI(s.InitVer), PDT: s.PDT}
+	}
+	win := manifest.WindowFor(all, r.rec.Target, r.ch.o.cfg.MinWindowSegments, r.ch.o.cfg.WindowFactor)
+	m := manifest.Media{TargetDuration: r.rec.Target, Segments: win}
+	if len(win) > 0 {
+		first := r.segs[len(r.segs)-len(win)]
+		m.MediaSequence = first.Seq
+		m.DiscontinuitySeq = first.DiscNum
+		if first.Disc {
+			m.DiscontinuitySeq--
+		}
+		m.DateRanges = rangesWithin(ranges, win[0].PDT)
+	}
+	return m
+}
+
+// rangesWithin keeps date ranges that end after from (or are open).
+func rangesWithin(rs []manifest.DateRange, from time.Time) []manifest.DateRange {
+	var out []manifest.DateRange
+	for _, d := range rs {
+		if d.End == nil || d.End.After(from) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// updateInfo refreshes the lock-free summary of r. Called with ch.mu held.
+func (r *Rendition) updateInfo() {
+	in := r.inits[r.rec.InitVer]
+	if in == nil {
+		return
+	}
+	info := RenditionInfo{Name: r.name, TargetDuration: r.rec.Target, Segments: len(r.segs)}
+	var codecs []string
+	if v, ok := in.Video(); ok {
+		info.Kind, info.Width, info.Height = "video", v.Width, v.Height
+		codecs = append(codecs, v.Codec)
+	}
+	if a, ok := in.Audio(); ok {
+		if info.Kind == "" {
+			info.Kind = "audio"
+		}
+		info.HasAudio, info.AudioCodec, info.Channels = true, a.Codec, a.Channels
+		codecs = append(codecs, a.Codec)
+	}
+	info.Codecs = strings.Join(codecs, ",")
+	r.measure(&info)
+	r.info.Store(&info)
+}
+
+// measure sets bandwidth (peak over the window, kept unless it rises or
+// falls by 20%: a stable multivariant), average bandwidth and frame rate.
+func (r *Rendition) measure(info *RenditionInfo) {
+	n := min(len(r.segs), 8)
+	var bits, secs, peak, frames float64
+	for _, s := range r.segs[len(r.segs)-n:] {
+		if s.Duration <= 0 {
+			continue
+		}
+		bits += float64(s.Size * 8)
+		secs += s.Duration
+		peak = math.Max(peak, float64(s.Size*8)/s.Duration)
+		frames += float64(s.Frames)
+	}
+	if p := uint32(peak); p > r.bwPeak || float64(p) < 0.8*float64(r.bwPeak) {
+		r.bwPeak = p
+	}
+	info.Bandwidth = r.bwPeak
+	if secs > 0 {
+		info.AverageBandwidth = uint32(bits / secs)
+		if info.Kind == "video" {
+			info.FrameRate = math.Round(frames/secs*1000) / 1000
+		}
+	}
+	if n > 0 {
+		info.LastSeq = r.segs[len(r.segs)-1].Seq
+	}
+}
+
+// MultivariantModel is the model of the live multivariant playlist.
+func (ch *Channel) MultivariantModel() manifest.Multivariant {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.multivariantModelLocked()
+}
+
+// multivariantModelLocked builds the multivariant from the renditions that
+// have media. Audio-only renditions become an AUDIO group used by the
+// video-only variants. Called with ch.mu held.
+func (ch *Channel) multivariantModelLocked() manifest.Multivariant {
+	var video, audio []RenditionInfo
+	for _, r := range ch.rends {
+		if !r.published() {
+			continue
+		}
+		if info := r.Info(); info.Kind == "video" {
+			video = append(video, info)
+		} else if info.Kind == "audio" {
+			audio = append(audio, info)
+		}
+	}
+	return multivariantModel(video, audio)
+}
+
+// publishMultivariantLocked renders the multivariant. Called with ch.mu held.
+func (ch *Channel) publishMultivariantLocked(now time.Time) error {
+	m := ch.multivariantModelLocked()
+	body, err := manifest.RenderMultivariant(m)
+	if err != nil {
+		return fmt.Errorf("render multivariant: %w", err)
+	}
+	if cur := ch.multivariant.Load(); cur != nil && string(cur.Body) == string(body) {
+		return nil
+	}
+	ch.multivariant.Store(newPublished(body, 0, now))
+	return nil
+}
+
+const audioGroup = "aud"
+
+func multivariantModel(video, audio []RenditionInfo) manifest.Multivariant {
+	sort.Slice(video, func(i, j int) bool { return video[i].Bandwidth > video[j].Bandwidth })
+	sort.Slice(audio, func(i, j int) bool { return audio[i].Name < audio[j].Name })
+	var m manifest.Multivariant
+	if len(video) == 0 { // audio-only channel
+		for _, a := range audio {
+			m.Variants = append(m.Variants, manifest.Variant{URI: MediaURI(a.Name), Bandwidth: a.Bandwidth,
+				AverageBandwidth: a.AverageBandwidth, Codecs: a.Codecs})
+		}
+		return m
+	}
+	var aBW, aAvg uint32
+	for i, a := range audio {
+		m.Renditions = append(m.Renditions, manifest.Rendition{Type: "AUDIO", GroupID: audioGroup, Name: a.Name,
+			URI: MediaURI(a.Name), Default: i == 0, AutoSelect: true, Channels: channelsAttr(a.Channels)})
+		aBW, aAvg = max(aBW, a.Bandwidth), max(aAvg, a.AverageBandwidth)
+	}
+	for _, v := range video {
+		vr := manifest.Variant{URI: MediaURI(v.Name), Bandwidth: v.Bandwidth, AverageBandwidth: v.AverageBandwidth,
+			Codecs: v.Codecs, Width: v.Width, Height: v.Height, FrameRate: v.FrameRate}
+		if !v.HasAudio && len(audio) > 0 {
+			vr.Audio = audioGroup
+			vr.Bandwidth += aBW
+			vr.AverageBandwidth += aAvg
+			vr.Codecs += "," + audio[0].Codecs
+		}
+		m.Variants = append(m.Variants, vr)
+	}
+	m.Independent = true
+	return m
+}
+
+func channelsAttr(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprint(n)
+}
+
+var _ = segments.KindVideo

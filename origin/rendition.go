@@ -1,0 +1,181 @@
+package origin
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"hlsorigin/segments"
+)
+
+// SegmentInfo is the timeline entry of one stored segment.
+type SegmentInfo struct {
+	Seq      uint64            `json:"-"`
+	Name     string            `json:"n"`            // ingest file name
+	InitVer  uint32            `json:"v"`            // init segment version it decodes with
+	Start    float64           `json:"s"`            // media time of its first sample, seconds
+	Duration float64           `json:"d"`            // seconds
+	PDT      time.Time         `json:"t"`            // wall clock of its first sample
+	Disc     bool              `json:"x,omitempty"`  // EXT-X-DISCONTINUITY before it
+	DiscNum  uint64            `json:"dn,omitempty"` // discontinuities up to and including this one
+	Size     int               `json:"z"`
+	Ends     map[uint32]uint64 `json:"e"`           // per track: tfdt + duration (track timescale)
+	Hash     string            `json:"h,omitempty"` // hash of the ingest body (idempotent re-PUT)
+	Kind     string            `json:"k,omitempty"` // "" live media; other kinds are written by the splicer
+	Frames   int               `json:"f,omitempty"` // video samples
+}
+
+// renditionRecord is the persisted form of a rendition.
+type renditionRecord struct {
+	Name     string `json:"name"`
+	InitName string `json:"init_name"`
+	InitVer  uint32 `json:"init_ver"` // current live init version
+	MaxVer   uint32 `json:"max_ver"`  // highest init version allocated (live or slate)
+	Target   int    `json:"target"`
+	// SlateInits maps a combined-init key (slate variant, live init version,
+	// audio mode) to its init version.
+	SlateInits map[string]uint32 `json:"slate_inits,omitempty"`
+	// LiveOf maps a slate init version to the live init version it was built from.
+	LiveOf map[uint32]uint32 `json:"live_of,omitempty"`
+}
+
+// allocVer returns a new init version number.
+func (r *Rendition) allocVer() uint32 {
+	r.rec.MaxVer = max(r.rec.MaxVer, r.rec.InitVer) + 1
+	return r.rec.MaxVer
+}
+
+// liveVer maps an init version to the live init it derives from.
+func (r *Rendition) liveVer(v uint32) uint32 {
+	if lv, ok := r.rec.LiveOf[v]; ok {
+		return lv
+	}
+	return v
+}
+
+// Rendition is one media playlist of a channel.
+type Rendition struct {
+	ch   *Channel
+	name string
+	// Guarded by ch.mu.
+	rec      renditionRecord
+	inits    map[uint32]*segments.Init
+	segs     []SegmentInfo
+	nextSeq  uint64
+	reinit   bool     // an init was PUT again: the next segment may start a new discontinuity
+	initDiff bool     // ... and its bytes differ from the previous one
+	pending  []string // staged segment names waiting for the init
+	bwPeak   uint32
+
+	hotMu sync.RWMutex
+	hot   map[uint64][]byte
+
+	media atomic.Pointer[Published]
+	info  atomic.Pointer[RenditionInfo]
+}
+
+// RenditionInfo is a lock-free summary used by the multivariant and the API.
+type RenditionInfo struct {
+	Name             string  `json:"name"`
+	Kind             string  `json:"kind"` // "video" | "audio"
+	Codecs           string  `json:"codecs"`
+	Width            int     `json:"width,omitempty"`
+	Height           int     `json:"height,omitempty"`
+	FrameRate        float64 `json:"frame_rate,omitempty"`
+	HasAudio         bool    `json:"has_audio"`
+	AudioCodec       string  `json:"-"`
+	Channels         int     `json:"channels,omitempty"`
+	Bandwidth        uint32  `json:"bandwidth"`
+	AverageBandwidth uint32  `json:"average_bandwidth"`
+	TargetDuration   int     `json:"target_duration"`
+	LastSeq          uint64  `json:"last_seq"`
+	Segments         int     `json:"segments"`
+}
+
+func newRendition(ch *Channel, name string) *Rendition {
+	return &Rendition{ch: ch, name: name, rec: renditionRecord{Name: name},
+		inits: map[uint32]*segments.Init{}, hot: map[uint64][]byte{}}
+}
+
+// Name is the rendition name (the ingest playlist's stem).
+func (r *Rendition) Name() string { return r.name }
+
+func (r *Rendition) published() bool { return r.media.Load() != nil }
+
+// Info returns the latest summary.
+func (r *Rendition) Info() RenditionInfo {
+	if p := r.info.Load(); p != nil {
+		return *p
+	}
+	return RenditionInfo{Name: r.name}
+}
+
+// Playlist returns the published live media playlist.
+func (r *Rendition) Playlist() (*Published, error) {
+	if p := r.media.Load(); p != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("rendition %q: %w", r.name, ErrNotLive)
+}
+
+// Init returns the bytes of an init segment version.
+func (r *Rendition) Init(ver uint32) ([]byte, error) {
+	r.ch.mu.Lock()
+	in := r.inits[ver]
+	r.ch.mu.Unlock()
+	if in == nil {
+		return nil, fmt.Errorf("init %d of %q: %w", ver, r.name, ErrNotFound)
+	}
+	return in.Raw, nil
+}
+
+// Segments returns a copy of the retained timeline (oldest first).
+func (r *Rendition) Segments() []SegmentInfo {
+	r.ch.mu.Lock()
+	defer r.ch.mu.Unlock()
+	return append([]SegmentInfo(nil), r.segs...)
+}
+
+// Segment returns the bytes of segment seq. notYet reports a sequence
+// number that has not been produced yet (a short cache lifetime fits).
+func (r *Rendition) Segment(seq uint64) (data []byte, notYet bool, err error) {
+	r.hotMu.RLock()
+	b := r.hot[seq]
+	r.hotMu.RUnlock()
+	if b != nil {
+		return b, false, nil
+	}
+	r.ch.mu.Lock()
+	next := r.nextSeq
+	r.ch.mu.Unlock()
+	if seq >= next {
+		return nil, true, fmt.Errorf("segment %d of %q: %w", seq, r.name, ErrNotFound)
+	}
+	data, _, err = r.ch.o.store.Segment(r.ch.rec.ID, r.name, seq)
+	if err != nil {
+		return nil, false, storageErr(fmt.Sprintf("segment %d of %q", seq, r.name), err)
+	}
+	return data, false, nil
+}
+
+func (r *Rendition) putHot(seq uint64, data []byte) {
+	r.hotMu.Lock()
+	defer r.hotMu.Unlock()
+	r.hot[seq] = data
+	keep := uint64(r.ch.o.cfg.HotSegments)
+	for s := range r.hot {
+		if s+keep <= seq {
+			delete(r.hot, s)
+		}
+	}
+}
+
+// forgetBefore drops timeline entries whose wall clock is before cutoff.
+func (r *Rendition) forgetBefore(cutoff time.Time) {
+	i := sort.Search(len(r.segs), func(i int) bool { return !r.segs[i].PDT.Before(cutoff) })
+	if i > 0 && i < len(r.segs) {
+		r.segs = append([]SegmentInfo(nil), r.segs[i:]...)
+	}
+}
