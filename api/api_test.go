@@ -123,7 +123,7 @@ func TestHTTPTable(t *testing.T) {
 		{desc: "multivariant", method: "GET", path: "/live/c/index.m3u8", wantStatus: 200, wantIn: "#EXT-X-STREAM-INF",
 			wantHdr: map[string]string{"Content-Type": "application/vnd.apple.mpegurl", "Access-Control-Allow-Origin": "*"}},
 		{desc: "media playlist", method: "GET", path: "/live/c/index/index.m3u8", wantStatus: 200, wantIn: "#EXT-X-MAP:URI=\"init-1.mp4\"",
-			wantHdr: map[string]string{"Cache-Control": "public, max-age=2"}}, // target 4 (ceil 1.5 x 2.03 s)
+			wantHdr: map[string]string{"Cache-Control": "public, max-age=1"}}, // target 3 = ceil(1.5 x 2 s), max-age 3/2
 		{desc: "head playlist", method: "HEAD", path: "/live/c/index/index.m3u8", wantStatus: 200},
 		{desc: "segment", method: "GET", path: "/live/c/index/1.m4s", wantStatus: 200,
 			wantHdr: map[string]string{"Cache-Control": "public, max-age=31536000, immutable", "Content-Type": "video/mp4"}},

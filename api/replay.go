@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,6 +17,7 @@ const ReplayMinRecording = 0
 func (s *Server) replayRoutes() {
 	s.app.Get("/replay/:id/index.m3u8", s.replayMultivariant)
 	s.app.Get("/replay/:id/:rend/index.m3u8", s.replayMedia)
+	s.app.Get("/replay/:id/:rend/:file", s.liveFile) // the same immutable bytes as live
 }
 
 // replayOptions reads ?pauses=keep, from and to (RFC 3339).
@@ -81,12 +81,8 @@ func (s *Server) replayMedia(c *fiber.Ctx) error {
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	id, rend := url.PathEscape(c.Params("id")), url.PathEscape(r.Name())
 	ch, _ := s.o.Channel(c.Params("id"))
-	u := replay.URIs{
-		Segment: func(seq uint64) string { return fmt.Sprintf("/live/%s/%s/%d.m4s", id, rend, seq) },
-		Init:    func(ver uint32) string { return fmt.Sprintf("/live/%s/%s/init-%d.mp4", id, rend, ver) },
-	}
+	u := replay.URIs{Segment: origin.SegmentURI, Init: origin.InitURI}
 	m := replay.Media(r.Segments(), ch.Pauses(), r.Info().TargetDuration, u, opt)
 	body, err := manifest.RenderMedia(m)
 	if err != nil {

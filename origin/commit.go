@@ -97,7 +97,12 @@ func (r *Rendition) place(name string, seg *segments.Segment, at time.Time) (Seg
 	for _, t := range seg.Tracks {
 		info.Ends[t.TrackID] = t.BaseDecodeTime + t.Duration
 		if t.Kind == segments.KindVideo {
+			// EXTINF follows the video track (as encoders write it): audio
+			// frames straddle segment boundaries by a few ms either way.
 			info.Frames = t.Samples
+			if tr, ok := r.inits[r.rec.InitVer].Track(t.TrackID); ok && tr.Timescale > 0 {
+				info.Duration = float64(t.Duration) / float64(tr.Timescale)
+			}
 		}
 	}
 	disc, err := r.discontinuity(seg)
@@ -105,11 +110,11 @@ func (r *Rendition) place(name string, seg *segments.Segment, at time.Time) (Seg
 		return info, fmt.Errorf("segment %s: %w", name, err)
 	}
 	if r.rec.Target == 0 {
-		r.rec.Target = r.ch.targetFor(seg.Duration)
+		r.rec.Target = r.ch.targetFor(info.Duration)
 	}
-	if int(math.Round(seg.Duration)) > r.rec.Target {
+	if int(math.Round(info.Duration)) > r.rec.Target {
 		return info, fmt.Errorf("segment %s lasts %.3fs, the rendition's target duration is %ds (fix the GOP or set -target-duration): %w",
-			name, seg.Duration, r.rec.Target, ErrTooLong)
+			name, info.Duration, r.rec.Target, ErrTooLong)
 	}
 	info.Disc = disc
 	info.PDT = r.ch.wallClock(r, seg, disc, at)

@@ -1,0 +1,58 @@
+package origin
+
+import (
+	"fmt"
+
+	"hlsorigin/fixtures"
+	"hlsorigin/slate"
+)
+
+// DefaultSlateID names the bundled slate.
+const DefaultSlateID = "default"
+
+// slateSet holds slates by id, each as variants at several resolutions.
+type slateSet struct {
+	byID map[string][]*slate.Slate
+}
+
+// loadDefaultSlates loads the bundled default slate at every resolution.
+func loadDefaultSlates() (*slateSet, error) {
+	set := &slateSet{byID: map[string][]*slate.Slate{}}
+	for _, h := range fixtures.SlateHeights() {
+		file, err := fixtures.Slate(h)
+		if err != nil {
+			return nil, err
+		}
+		sl, err := slate.Load(fmt.Sprintf("%s_%d", DefaultSlateID, h), file)
+		if err != nil {
+			return nil, fmt.Errorf("slate %dp: %w", h, err)
+		}
+		set.byID[DefaultSlateID] = append(set.byID[DefaultSlateID], sl)
+	}
+	return set, nil
+}
+
+// variant returns the variant of slate id nearest to width x height,
+// falling back to the default slate.
+func (s *slateSet) variant(id string, width, height int) *slate.Slate {
+	vs := s.byID[id]
+	if len(vs) == 0 {
+		vs = s.byID[DefaultSlateID]
+	}
+	return slate.Nearest(vs, width, height)
+}
+
+// pickSlate applies the installed policy, else the requested slate when it
+// exists, else the default.
+func (o *Origin) pickSlate(ch *Channel, requested string) SlateChoice {
+	if o.picker != nil {
+		return o.picker(ch, requested)
+	}
+	if requested != "" && len(o.slates.byID[requested]) > 0 {
+		return SlateChoice{ID: requested, Reason: "requested by the host"}
+	}
+	if requested != "" {
+		return SlateChoice{ID: DefaultSlateID, Reason: fmt.Sprintf("slate %q not found: default used", requested)}
+	}
+	return SlateChoice{ID: DefaultSlateID, Reason: "default"}
+}

@@ -1,0 +1,120 @@
+package origin
+
+import (
+	"fmt"
+	"time"
+
+	"hlsorigin/fixtures"
+	"hlsorigin/segments"
+	"hlsorigin/slate"
+)
+
+// part is one output segment of a spliced input segment.
+type part struct {
+	kind            string // "" live, "slate"
+	initVer         uint32
+	data            []byte
+	start, duration float64
+	frames          int
+}
+
+// splice replaces host video inside a pause with slate video (host audio
+// kept, or muted). It returns nil when no pause touches the segment or the
+// rendition carries no video (demuxed audio continues untouched). Called
+// with ch.mu held.
+func (r *Rendition) splice(in *segments.Init, seg *segments.Segment, body []byte, pdt, arrived time.Time) ([]part, error) {
+	v, hasVideo := in.Video()
+	if !hasVideo {
+		return nil, nil
+	}
+	from, to, p := r.ch.cutFor(seg.Start, seg.Duration, pdt, arrived)
+	if p == nil {
+		return r.afterSlate(in, seg, body)
+	}
+	sl := r.ch.o.slates.variant(p.Slate.ID, v.Width, v.Height)
+	cut := slate.Cut{PauseAt: from, ResumeAt: to, Mute: p.Audio == "mute"}
+	if cut.Mute {
+		if a, ok := in.Audio(); ok {
+			sil, err := r.ch.o.silence(a.SampleRate, a.Channels)
+			if err != nil {
+				return nil, err
+			}
+			cut.Silence = sil
+		}
+	}
+	out, err := slate.Splice(body, in.MP4, sl, cut)
+	if err != nil {
+		return nil, fmt.Errorf("splice slate into segment: %w: %v", ErrBadMedia, err)
+	}
+	slateVer, err := r.slateInit(in, v.ID, sl, p.Audio)
+	if err != nil {
+		return nil, err
+	}
+	parts := make([]part, 0, len(out))
+	for _, o := range out {
+		pt := part{initVer: r.rec.InitVer, data: o.Data, start: o.Start, duration: o.Duration, frames: o.VideoSamples}
+		if o.Kind == slate.PartSlate {
+			pt.kind, pt.initVer = "slate", slateVer
+		}
+		parts = append(parts, pt)
+	}
+	return parts, nil
+}
+
+// slateInit returns (creating and storing once) the combined init version
+// for a slate variant over the current live init.
+func (r *Rendition) slateInit(in *segments.Init, videoID uint32, sl *slate.Slate, audio string) (uint32, error) {
+	_, hasAudio := in.Audio()
+	key := fmt.Sprintf("%s/%d/%s", sl.ID, r.rec.InitVer, audio)
+	if ver, ok := r.rec.SlateInits[key]; ok && r.inits[ver] != nil {
+		return ver, nil
+	}
+	b, err := slate.CombinedInit(in.MP4, videoID, sl, hasAudio)
+	if err != nil {
+		return 0, fmt.Errorf("combined init: %w: %v", ErrBadMedia, err)
+	}
+	cin, err := segments.ParseInit(b)
+	if err != nil {
+		return 0, fmt.Errorf("combined init: %w: %v", ErrBadMedia, err)
+	}
+	cin.Raw = b
+	ver := r.allocVer()
+	if err := r.ch.o.store.PutInit(r.ch.rec.ID, r.name, ver, b); err != nil {
+		return 0, storageErr("store slate init", err)
+	}
+	if r.rec.SlateInits == nil {
+		r.rec.SlateInits, r.rec.LiveOf = map[string]uint32{}, map[uint32]uint32{}
+	}
+	r.rec.SlateInits[key], r.rec.LiveOf[ver] = ver, r.rec.InitVer
+	r.inits[ver] = cin
+	return ver, r.save()
+}
+
+// silence returns one silent AAC frame for a rate and channel count.
+func (o *Origin) silence(rate, channels int) ([]byte, error) {
+	file, err := fixtures.Silence(rate, channels)
+	if err != nil {
+		return nil, fmt.Errorf("mute %d Hz x %d channels is not supported: %w", rate, channels, ErrUnprocessable)
+	}
+	return slate.SilenceFrame(file)
+}
+
+// afterSlate rebuilds the first live segment after a slate segment with
+// the host's parameter sets in band (see slate.WithParamSets).
+func (r *Rendition) afterSlate(in *segments.Init, seg *segments.Segment, body []byte) ([]part, error) {
+	if n := len(r.segs); n == 0 || r.segs[n-1].Kind != "slate" {
+		return nil, nil
+	}
+	data, err := slate.WithParamSets(body, in.MP4)
+	if err != nil {
+		return nil, fmt.Errorf("rebuild segment after slate: %w: %v", ErrBadMedia, err)
+	}
+	v, _ := in.Video()
+	frames := 0
+	for _, t := range seg.Tracks {
+		if t.TrackID == v.ID {
+			frames = t.Samples
+		}
+	}
+	return []part{{initVer: r.rec.InitVer, data: data, start: seg.Start, duration: seg.Duration, frames: frames}}, nil
+}
