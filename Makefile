@@ -4,7 +4,7 @@ GO    ?= go
 PKGS  := ./...
 TEST_TIMEOUT ?= 40m
 
-.PHONY: all build run test deps deps-test vet fmt-check unit e2e bench fuzz soak clean
+.PHONY: all build run test deps-test deps-bench vendor-web vet fmt-check bench fuzz soak clean
 
 all: build
 
@@ -16,10 +16,21 @@ build:
 run: build
 	bin/hlsorigin -demo
 
-# Installs what tests need when the machine lacks it (ffmpeg; we run as root in CI).
+# Installs what tests need when the machine lacks it (we run as root in CI):
+# ffmpeg (publish, decode), Debian chromium and node (browser tests), and
+# web/node_modules (hls.js, playwright-core) from the lock file.
+APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 deps-test:
-	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
-	  echo "installing ffmpeg"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; }
+	@missing=""; \
+	  command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	  if [ -n "$$missing" ]; then echo "installing$$missing"; apt-get update -qq && $(APT) $$missing >/dev/null; fi
+	@cd web && { [ -d node_modules/playwright-core ] && [ -d node_modules/hls.js ] || npm ci --no-audit --no-fund --loglevel=error; }
+
+# Refreshes the vendored hls.js (embedded in the binary) from npm.
+vendor-web:
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run -s vendor
 
 # Benchmarks also compare with nginx.
 deps-bench: deps-test

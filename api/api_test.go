@@ -230,4 +230,3 @@ func TestPauseAPIIdempotentAndDurable(t *testing.T) {
 		t.Errorf("pauses: %+v", ps)
 	}
 }
-

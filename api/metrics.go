@@ -14,14 +14,14 @@ import (
 // metrics are the Prometheus collectors of one server (own registry, so
 // several servers can live in one test process).
 type metrics struct {
-	reg           *prometheus.Registry
-	ingestBytes   *prometheus.CounterVec
-	ingestFiles   *prometheus.CounterVec
-	segments      *prometheus.CounterVec
-	segmentsLost  prometheus.Counter
-	requests      *prometheus.CounterVec
-	latency       *prometheus.HistogramVec
-	errors        *prometheus.CounterVec
+	reg          *prometheus.Registry
+	ingestBytes  *prometheus.CounterVec
+	ingestFiles  *prometheus.CounterVec
+	segments     *prometheus.CounterVec
+	segmentsLost prometheus.Counter
+	requests     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	errors       *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {

@@ -98,6 +98,7 @@ func (s *Server) routes() {
 	s.channelRoutes()
 	s.pauseRoutes()
 	s.replayRoutes()
+	s.webRoutes()
 }
 
 // countRequests feeds metrics and turns a returned error into its JSON

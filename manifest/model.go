@@ -10,9 +10,9 @@ var ErrInvalidPlaylist = errors.New("invalid playlist")
 
 // Segment is one media segment of a media playlist.
 type Segment struct {
-	Seq           uint64    // media sequence number
+	Seq           uint64 // media sequence number
 	URI           string
-	Duration      float64   // seconds
+	Duration      float64 // seconds
 	Title         string
 	Discontinuity bool      // EXT-X-DISCONTINUITY before this segment
 	MapURI        string    // its init segment: EXT-X-MAP is written first and whenever it changes
@@ -52,11 +52,11 @@ type Variant struct {
 
 // Rendition is an EXT-X-MEDIA entry.
 type Rendition struct {
-	Type                      string // "AUDIO"
-	GroupID, Name, Language   string
-	URI                       string
-	Default, AutoSelect       bool
-	Channels                  string
+	Type                    string // "AUDIO"
+	GroupID, Name, Language string
+	URI                     string
+	Default, AutoSelect     bool
+	Channels                string
 }
 
 // Multivariant is a multivariant (master) playlist.

@@ -20,7 +20,7 @@ func (t rawTag) Encode() *bytes.Buffer {
 	return bytes.NewBufferString(t.text)
 }
 func (t rawTag) Decode(string) (m3u8.CustomTag, error) { return t, nil }
-func (t rawTag) String() string                          { return t.text }
+func (t rawTag) String() string                        { return t.text }
 
 // RenderMedia renders a media playlist, version 7. It refuses a segment
 // whose duration rounded to the nearest integer exceeds the target

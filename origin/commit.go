@@ -227,7 +227,6 @@ func (r *Rendition) store(info SegmentInfo, body []byte, at time.Time) error {
 	return r.ch.publishLocked(r)
 }
 
-
 // remember keeps the last 256 committed names for idempotent re-PUTs.
 func (ch *Channel) remember(name, hash string) {
 	if _, ok := ch.recent[name]; !ok {

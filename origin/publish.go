@@ -30,8 +30,8 @@ func newPublished(body []byte, target int, now time.Time) *Published {
 
 // SegmentURI and InitURI are the URIs used inside media playlists, relative
 // to the media playlist URL /live/{channel}/{rendition}/index.m3u8.
-func SegmentURI(seq uint64) string  { return fmt.Sprintf("%d.m4s", seq) }
-func InitURI(ver uint32) string     { return fmt.Sprintf("init-%d.mp4", ver) }
+func SegmentURI(seq uint64) string     { return fmt.Sprintf("%d.m4s", seq) }
+func InitURI(ver uint32) string        { return fmt.Sprintf("init-%d.mp4", ver) }
 func MediaURI(rendition string) string { return rendition + "/index.m3u8" }
 
 // publishLocked renders r's live media playlist and the channel's

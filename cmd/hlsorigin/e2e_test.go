@@ -123,9 +123,9 @@ func TestE2ELiveFFmpeg(t *testing.T) {
 	needTool(t, "ffmpeg")
 	s := startServer(t, t.TempDir())
 	cases := []struct {
-		layout    string
-		keyInPath bool
-		playlist  string
+		layout     string
+		keyInPath  bool
+		playlist   string
 		renditions int
 	}{
 		{"muxed", false, "index.m3u8", 1},
@@ -189,6 +189,7 @@ type ChannelViewT struct {
 		Name     string `json:"name"`
 		Kind     string `json:"kind"`
 		Codecs   string `json:"codecs"`
+		HasAudio bool   `json:"has_audio"`
 		Segments int    `json:"segments"`
 		LastSeq  uint64 `json:"last_seq"`
 	} `json:"renditions"`

@@ -104,6 +104,8 @@ func testPauseRun(t *testing.T, s *server, id string, tc pauseRun) {
 			t.Fatalf("decode archive of %s: %v\n%s", rend, err, stderr)
 		}
 		checkFrames(t, "archive "+rend, frames, pauseAt, resumeAt, true)
+	}
+	for _, rend := range renditionNames(t, s, id, "muxed") {
 		checkAudio(t, s, id, rend, seconds)
 	}
 	for _, rend := range renditionNames(t, s, id, "audio") {
@@ -164,14 +166,15 @@ func lastBefore(frames []frameStamp, p int64) int64 {
 	return last
 }
 
-// renditionNames lists a channel's renditions of a kind.
+// renditionNames lists a channel's renditions of a kind ("video", "audio",
+// or "muxed": video with audio).
 func renditionNames(t *testing.T, s *server, id, kind string) []string {
 	t.Helper()
 	var v ChannelViewT
 	s.do(t, "GET", "/api/v1/channels/"+id, "", nil, &v)
 	var out []string
 	for _, r := range v.Renditions {
-		if r.Kind == kind {
+		if r.Kind == kind || (kind == "muxed" && r.Kind == "video" && r.HasAudio) {
 			out = append(out, r.Name)
 		}
 	}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// playerResult is what web/test/player.mjs reports.
+type playerResult struct {
+	Played     float64          `json:"played"`
+	MaxStallMs float64          `json:"maxStallMs"`
+	Fatal      []map[string]any `json:"fatal"`
+	Errors     int              `json:"errors"`
+	H264       bool             `json:"h264"`
+	Width      int              `json:"width"`
+	Events     []map[string]any `json:"events"`
+}
+
+// TestBrowserPlaysThroughPause: hls.js in headless chromium plays a live
+// stream while the host pauses and resumes, without a fatal error or a
+// stall longer than one segment (2 s).
+func TestBrowserPlaysThroughPause(t *testing.T) {
+	needTool(t, "ffmpeg")
+	needTool(t, "node")
+	chromium := needTool(t, "chromium")
+	web, _ := filepath.Abs("../../web")
+	if _, err := os.Stat(filepath.Join(web, "node_modules", "playwright-core")); err != nil {
+		needTool(t, "web/node_modules/playwright-core") // make test runs npm ci in web/
+	}
+	s := startServer(t, t.TempDir())
+	cr := s.createChannel(t, "browser")
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	wait := publish(ctx, t, s.base+"/ingest/browser/index.m3u8", cr.StreamKey, "muxed", 44)
+	waitForSegments(t, s, "browser", 1, 3)
+
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(web, "test", "player.mjs"), s.base+"/watch/browser", "34")
+	cmd.Env = append(cmd.Environ(), "CHROMIUM="+chromium)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Second)
+	if st := s.do(t, "POST", "/api/v1/channels/browser/pause", cr.HostToken, nil, nil); st != 200 {
+		t.Fatalf("pause: %d", st)
+	}
+	time.Sleep(10 * time.Second)
+	if st := s.do(t, "POST", "/api/v1/channels/browser/resume", cr.HostToken, nil, nil); st != 200 {
+		t.Fatalf("resume: %d", st)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("player: %v\n%s", err, stderr.String())
+	}
+	wait()
+	var res playerResult
+	if err := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &res); err != nil {
+		t.Fatalf("player output %q: %v", out.String(), err)
+	}
+	t.Logf("browser: played %.1f s, longest stall %.0f ms, %d hls.js errors (fatal %d), h264 %v, width %d",
+		res.Played, res.MaxStallMs, res.Errors, len(res.Fatal), res.H264, res.Width)
+	if len(res.Fatal) > 0 {
+		t.Errorf("fatal player errors: %v", res.Fatal)
+	}
+	if res.MaxStallMs > 2000+250 { // one segment, plus the 200 ms sampling period
+		t.Errorf("stalled %.0f ms, longer than one segment; events %v", res.MaxStallMs, res.Events)
+	}
+	if res.Played < 25 {
+		t.Errorf("played only %.1f s of 34 s; events %v", res.Played, res.Events)
+	}
+}
