@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, each printing ratios against a baseline
+# measured in the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== HTTP: hlsorigin vs nginx static (same bytes)"; bash bench/nginx.sh
+echo "== pause API latency and time to first slate segment"; go run ./bench/pausebench -channels 20 -rounds 3
+echo "== Go benchmarks (playlist render, store)"
+go test -run '^$' -bench . -benchtime 2x ./manifest ./origin/store 2>&1 | grep -E '^(Benchmark|ok|PASS)'
+echo "== retention soak (bucket store vs single DB with deletes)"; make -s soak 2>&1 | tail -12
