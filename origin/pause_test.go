@@ -1,0 +1,155 @@
+package origin
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Eyevinn/mp4ff/mp4"
+
+	"hlsorigin/fixtures"
+	"hlsorigin/manifest/hlscheck"
+)
+
+// videoChunks returns a 48-byte chunk from the middle of each video sample
+// of a fixture segment (track 1 in the muxed fixture).
+func videoChunks(t *testing.T, r fixtures.Rendition, seg []byte) [][]byte {
+	t.Helper()
+	in, err := mp4.DecodeFile(bytes.NewReader(r.Init))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := mp4.DecodeFile(bytes.NewReader(seg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for _, fr := range f.Segments[0].Fragments {
+		ss, err := fr.GetFullSamples(in.Init.Moov.Mvex.Trexs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range ss {
+			if len(s.Data) >= 200 {
+				mid := len(s.Data) / 2
+				out = append(out, append([]byte(nil), s.Data[mid:mid+48]...))
+			}
+		}
+	}
+	return out
+}
+
+// onDisk counts chunks found in any file under dir.
+func onDisk(t *testing.T, dir string, chunks [][]byte) int {
+	t.Helper()
+	found := map[int]bool{}
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		for i, c := range chunks {
+			if bytes.Contains(b, c) {
+				found[i] = true
+			}
+		}
+		return nil
+	})
+	return len(found)
+}
+
+// TestPauseNeverStoresHostVideo: segments that arrive while paused are
+// stored as slate + host audio; no byte of their host video reaches the
+// data directory; the pause survives a restart (fail closed).
+func TestPauseNeverStoresHostVideo(t *testing.T) {
+	c := newClock()
+	dir := t.TempDir()
+	o := openTest(t, dir, c)
+	ch := newTestChannel(t, o, "p")
+	m := fixtures.Muxed()
+	ingestOK(t, ch, m.InitName, m.Init)
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch, m.SegmentNames[0], m.Segments[0])
+	ingestOK(t, ch, m.PlaylistName, playlistFor(m, 0))
+	p, err := ch.Pause(PauseRequest{})
+	if err != nil || p.Slate.ID != DefaultSlateID {
+		t.Fatalf("pause: %v %+v", err, p)
+	}
+	for k := 1; k < 3; k++ {
+		c.Advance(2 * time.Second)
+		ingestOK(t, ch, m.SegmentNames[k], m.Segments[k])
+		ingestOK(t, ch, m.PlaylistName, playlistFor(m, k))
+	}
+	r, _ := ch.Rendition("index")
+	segs := r.Segments()
+	if len(segs) != 3 || segs[0].Kind != "" || segs[1].Kind != "slate" || segs[2].Kind != "slate" || !segs[1].Disc {
+		t.Fatalf("timeline: %+v", segs)
+	}
+	pl, _ := r.Playlist()
+	if err := hlscheck.CheckMedia(pl.Body); err != nil || !strings.Contains(string(pl.Body), "#EXT-X-DATERANGE:ID=\"pause-") {
+		t.Errorf("playlist: %v\n%s", err, pl.Body)
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	paused := append(videoChunks(t, m, m.Segments[1]), videoChunks(t, m, m.Segments[2])...)
+	if n := onDisk(t, dir, paused); n != 0 {
+		t.Errorf("%d of %d host video samples captured while paused are on disk", n, len(paused))
+	}
+	live := videoChunks(t, m, m.Segments[0])
+	if n := onDisk(t, dir, live); n != len(live) {
+		t.Errorf("the search is broken: only %d of %d live samples found on disk", n, len(live))
+	}
+
+	o2 := openTest(t, dir, c)
+	defer o2.Close()
+	ch2, _ := o2.Channel("p")
+	if ch2.State() != "paused" {
+		t.Fatalf("after restart: %s, want paused", ch2.State())
+	}
+	// A new encoder session after the restart (timestamps start over) is
+	// still cut: media time restarts, the wall-clock pause holds.
+	ingestOK(t, ch2, m.InitName, m.Init)
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch2, "seg7.m4s", m.Segments[0])
+	r2, _ := ch2.Rendition("index")
+	if s := r2.Segments(); s[len(s)-1].Kind != "slate" {
+		t.Errorf("after restart a host segment was stored live: %+v", s[len(s)-1])
+	}
+	if _, err := ch2.Resume(nil); err != nil {
+		t.Fatal(err)
+	}
+	// seg8 was captured from 30 ms before the resume and its only keyframe
+	// is its first frame: it stays slate; live video returns at the next
+	// keyframe, the start of seg9.
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch2, "seg8.m4s", m.Segments[1])
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch2, "seg9.m4s", m.Segments[2])
+	s := r2.Segments()
+	if s[len(s)-2].Kind != "slate" || s[len(s)-1].Kind != "" || !s[len(s)-1].Disc {
+		t.Errorf("after resume: %+v, %+v", s[len(s)-2], s[len(s)-1])
+	}
+}
+
+// TestPauseStagedKeptInMemory: a segment whose rendition is not known yet
+// (no playlist so far) is staged in memory, not on disk, while paused.
+func TestPauseStagedKeptInMemory(t *testing.T) {
+	c := newClock()
+	dir := t.TempDir()
+	o := openTest(t, dir, c)
+	ch := newTestChannel(t, o, "s")
+	if _, err := ch.Pause(PauseRequest{Audio: "mute"}); err != nil {
+		t.Fatal(err)
+	}
+	m := fixtures.Muxed()
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch, m.SegmentNames[0], m.Segments[0]) // before init and playlist
+	o.Close()
+	if n := onDisk(t, dir, videoChunks(t, m, m.Segments[0])); n != 0 {
+		t.Errorf("%d staged host video samples on disk while paused", n)
+	}
+}
