@@ -93,9 +93,10 @@ func (r *Rendition) commit(name string, body []byte, at time.Time) error {
 // target duration, sequence number and program date time.
 func (r *Rendition) place(name string, seg *segments.Segment, at time.Time) (SegmentInfo, error) {
 	info := SegmentInfo{Seq: r.nextSeq, Name: name, InitVer: r.rec.InitVer, Start: seg.Start,
-		Duration: seg.Duration, Size: seg.Size, Ends: map[uint32]uint64{}}
+		Duration: seg.Duration, Size: seg.Size, Ends: map[uint32]uint64{}, Starts: map[uint32]uint64{}}
 	for _, t := range seg.Tracks {
 		info.Ends[t.TrackID] = t.BaseDecodeTime + t.Duration
+		info.Starts[t.TrackID] = t.BaseDecodeTime
 		if t.Kind == segments.KindVideo {
 			// EXTINF follows the video track (as encoders write it): audio
 			// frames straddle segment boundaries by a few ms either way.

@@ -100,6 +100,9 @@ func (ch *Channel) ingestSegment(name string, body []byte, now time.Time) error 
 		return nil
 	}
 	if r := ch.resolve(name); r != nil && len(r.inits) > 0 {
+		if r.resent(name, body) {
+			return nil
+		}
 		return r.commit(name, body, now)
 	}
 	if _, err := segments.Probe(body); err != nil {
@@ -275,6 +278,33 @@ func contains(ss []string, s string) bool {
 		if x == s {
 			return true
 		}
+	}
+	return false
+}
+
+// resent reports a segment PUT again under a recently committed name with
+// the same start (ffmpeg rewrites its last segment when it stops): the
+// stored one stands, the PUT is acknowledged. Called with ch.mu held.
+func (r *Rendition) resent(name string, body []byte) bool {
+	if _, ok := r.ch.recent[name]; !ok {
+		return false
+	}
+	p, err := segments.Probe(body)
+	if err != nil {
+		return false
+	}
+	for i := len(r.segs) - 1; i >= 0 && i >= len(r.segs)-32; i-- {
+		s := r.segs[i]
+		if s.Name != name || s.Kind != "" || len(s.Starts) == 0 {
+			continue
+		}
+		for id, t := range p.BaseDecodeTimes {
+			if s.Starts[id] != t {
+				return false
+			}
+		}
+		r.ch.o.log.Debug("segment sent again, kept the first", "channel", r.ch.rec.ID, "name", name)
+		return true
 	}
 	return false
 }

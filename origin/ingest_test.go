@@ -201,3 +201,27 @@ func TestIngestIdempotentAndRestart(t *testing.T) {
 }
 
 var _ = segments.KindVideo
+
+// TestIngestResentLastSegment: ffmpeg rewrites its last segment when it
+// stops (same name, same timestamps, other bytes): acknowledged, kept once.
+func TestIngestResentLastSegment(t *testing.T) {
+	c := newClock()
+	o := openTest(t, t.TempDir(), c)
+	defer o.Close()
+	ch := newTestChannel(t, o, "re")
+	m := fixtures.Muxed()
+	publishFixture(t, ch, c, m)
+	again := append([]byte(nil), m.Segments[2]...)
+	again[len(again)-1] ^= 0xff // last byte of the last sample's payload
+	ingestOK(t, ch, m.SegmentNames[2], again)
+	r, _ := ch.Rendition("index")
+	if n := len(r.Segments()); n != 3 {
+		t.Fatalf("%d segments after a re-send, want 3", n)
+	}
+	if data, _, _ := r.Segment(2); !bytes.Equal(data, m.Segments[2]) {
+		t.Error("the re-sent bytes replaced the stored segment")
+	}
+	if err := ch.Ingest("seg7.m4s", again); !errors.Is(err, ErrBadMedia) {
+		t.Errorf("the same timestamps under a new name: %v, want ErrBadMedia", err)
+	}
+}

@@ -22,6 +22,7 @@ type SegmentInfo struct {
 	DiscNum  uint64            `json:"dn,omitempty"` // discontinuities up to and including this one
 	Size     int               `json:"z"`
 	Ends     map[uint32]uint64 `json:"e"`           // per track: tfdt + duration (track timescale)
+	Starts   map[uint32]uint64 `json:"b,omitempty"` // per track: tfdt of this (part) segment
 	Hash     string            `json:"h,omitempty"` // hash of the ingest body (idempotent re-PUT)
 	Kind     string            `json:"k,omitempty"` // "" live media; other kinds are written by the splicer
 	Frames   int               `json:"f,omitempty"` // video samples
