@@ -82,6 +82,9 @@ func (r *Rendition) commit(name string, body []byte, at time.Time) error {
 		if i < len(parts)-1 {
 			info.Hash = ""
 		}
+		if err := r.partTracks(&info, p); err != nil {
+			return err
+		}
 		if err := r.store(info, p.data, at); err != nil {
 			return err
 		}
@@ -134,6 +137,9 @@ func (r *Rendition) discontinuity(seg *segments.Segment) (bool, error) {
 		return true, nil
 	}
 	for _, t := range seg.Tracks {
+		if last.Kind == "slate" && t.Kind == segments.KindVideo {
+			continue // the slate's video runs on the slate's timescale
+		}
 		end, ok := last.Ends[t.TrackID]
 		if !ok {
 			return true, nil
@@ -248,4 +254,19 @@ func (r *Rendition) forgetNames() {
 			delete(r.ch.recent, name)
 		}
 	}
+}
+
+// partTracks sets the per-track start and end of a spliced part from its
+// own samples (the monotonic check and the MP4 export rely on them).
+func (r *Rendition) partTracks(info *SegmentInfo, p part) error {
+	seg, err := segments.ParseSegment(p.data, r.inits[p.initVer])
+	if err != nil {
+		return fmt.Errorf("spliced part does not parse: %w: %v", ErrBadMedia, err)
+	}
+	info.Starts, info.Ends = map[uint32]uint64{}, map[uint32]uint64{}
+	for _, t := range seg.Tracks {
+		info.Starts[t.TrackID] = t.BaseDecodeTime
+		info.Ends[t.TrackID] = t.BaseDecodeTime + t.Duration
+	}
+	return nil
 }

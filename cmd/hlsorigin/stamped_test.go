@@ -33,7 +33,8 @@ func stampedArgs(seconds int, url, key, layout string, bframes bool) []string {
 	enc := []string{"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "60", "-keyint_min", "60",
 		"-sc_threshold", "0", "-bf", bf, "-crf", "23", "-c:a", "aac", "-b:a", "64k"}
 	if bframes {
-		enc = append(enc, "-profile:v", "high", "-x264-params", "b-adapt=0")
+		// also a 90 kHz video timescale, unlike the slate's 15360
+		enc = append(enc, "-profile:v", "high", "-x264-params", "b-adapt=0", "-video_track_timescale", "90000")
 	}
 	hls := []string{"-f", "hls", "-hls_time", "2", "-hls_list_size", "6", "-hls_segment_type", "fmp4", "-method", "PUT",
 		"-headers", "Authorization: Bearer " + key + "\r\n"}
