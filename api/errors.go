@@ -63,6 +63,8 @@ func codeForStatus(status int) string {
 		return "invalid"
 	case http.StatusRequestTimeout:
 		return "timeout"
+	case http.StatusRequestedRangeNotSatisfiable:
+		return "range_not_satisfiable"
 	}
 	if status >= 500 {
 		return "internal"

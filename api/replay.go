@@ -11,18 +11,16 @@ import (
 	"hlsorigin/replay"
 )
 
-// ReplayMinRecording: pauses are cut only from recordings at least this long.
-const ReplayMinRecording = 0
-
 func (s *Server) replayRoutes() {
+	s.app.Get("/replay/:id.mp4", s.replayMP4)
 	s.app.Get("/replay/:id/index.m3u8", s.replayMultivariant)
 	s.app.Get("/replay/:id/:rend/index.m3u8", s.replayMedia)
 	s.app.Get("/replay/:id/:rend/:file", s.liveFile) // the same immutable bytes as live
 }
 
 // replayOptions reads ?pauses=keep, from and to (RFC 3339).
-func replayOptions(c *fiber.Ctx) (replay.Options, error) {
-	opt := replay.Options{MinRecording: ReplayMinRecording}
+func (s *Server) replayOptions(c *fiber.Ctx) (replay.Options, error) {
+	opt := replay.Options{MinRecording: s.opt.ReplayMinRecording}
 	switch c.Query("pauses") {
 	case "", "omit":
 	case "keep":
@@ -47,7 +45,7 @@ func (s *Server) replayMultivariant(c *fiber.Ctx) error {
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	if _, err := replayOptions(c); err != nil {
+	if _, err := s.replayOptions(c); err != nil {
 		return s.writeError(c, err)
 	}
 	m := ch.MultivariantModel()
@@ -77,7 +75,7 @@ func (s *Server) replayMedia(c *fiber.Ctx) error {
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	opt, err := replayOptions(c)
+	opt, err := s.replayOptions(c)
 	if err != nil {
 		return s.writeError(c, err)
 	}

@@ -28,7 +28,10 @@ type Options struct {
 	ReadTimeout time.Duration
 	// IdleTimeout closes idle keep-alive connections. Default 120s.
 	IdleTimeout time.Duration
-	Logger      *slog.Logger
+	// ReplayMinRecording: replays leave pauses out only of recordings at
+	// least this long (shorter ones are served whole). Default 0.
+	ReplayMinRecording time.Duration
+	Logger             *slog.Logger
 }
 
 // Server wires the origin to HTTP.
@@ -38,6 +41,7 @@ type Server struct {
 	log       *slog.Logger
 	metrics   *metrics
 	adminHash [32]byte
+	opt       Options
 }
 
 // New builds the server and its routes.
@@ -54,7 +58,7 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &Server{o: o, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken))}
+	s := &Server{o: o, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken)), opt: opt}
 	s.app = fiber.New(fiber.Config{
 		BodyLimit:             o.Config().MaxSegmentBytes + 1<<20,
 		ReadTimeout:           opt.ReadTimeout,

@@ -22,6 +22,7 @@ type config struct {
 	TargetDuration int           // fixed target duration (s); default 0 = from the first segment
 	WindowFactor   float64       // live window in target durations; default 4
 	LogLevel       string        // debug|info|warn|error; default info
+	ReplayMin      time.Duration // replays cut pauses only from recordings at least this long; default 0
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -36,6 +37,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.TargetDuration, "target-duration", 0, "fixed EXT-X-TARGETDURATION in seconds (0: from the first segment)")
 	fs.Float64Var(&c.WindowFactor, "window-factor", 4, "live window length in target durations (>= 3)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&c.ReplayMin, "replay-min-recording", 0, "leave pauses out of replays only for recordings at least this long")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

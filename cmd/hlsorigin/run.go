@@ -37,7 +37,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "admin token (random, pass -admin-token to fix it): %s\n", admin)
 	}
-	srv, err := api.New(o, api.Options{AdminToken: admin, Logger: log})
+	srv, err := api.New(o, api.Options{AdminToken: admin, Logger: log, ReplayMinRecording: cfg.ReplayMin})
 	if err != nil {
 		return err
 	}

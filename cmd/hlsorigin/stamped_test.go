@@ -109,7 +109,7 @@ type frameStamp struct {
 func decodeStamps(ctx context.Context, input string, extra ...string) ([]frameStamp, string, error) {
 	args := append([]string{"-hide_banner", "-nostdin", "-loglevel", "error"}, extra...)
 	args = append(args, "-i", input, "-map", "0:v:0", "-vf", fmt.Sprintf("scale=%d:%d,format=gray", frameW, frameH),
-		"-f", "rawvideo", "-")
+		"-fps_mode", "passthrough", "-f", "rawvideo", "-")
 	cmd := exec.CommandContext(ctx, "ffmpeg", args...)
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
