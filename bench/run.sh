@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== HTTP: hlsorigin vs nginx static (same bytes)"; bash bench/nginx.sh
 echo "== pause API latency and time to first slate segment"; go run ./bench/pausebench -channels 20 -rounds 3
-echo "== Go benchmarks (playlist render, store)"
-go test -run '^$' -bench . -benchtime 2x ./manifest ./origin/store 2>&1 | grep -E '^(Benchmark|ok|PASS)'
+echo "== Go benchmarks (playlist render, store, replay playlist 24 h / 100 pauses, MP4 export)"
+go test -run '^$' -bench . -benchtime 3x ./manifest ./origin/store ./replay 2>&1 | grep -E '^(Benchmark|ok|PASS)'
 echo "== retention soak (bucket store vs single DB with deletes)"; make -s soak 2>&1 | tail -12
