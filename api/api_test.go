@@ -148,7 +148,7 @@ func TestHTTPTable(t *testing.T) {
 		{desc: "pause bad audio", method: "POST", path: "/api/v1/channels/c/pause", token: fs.host, body: []byte(`{"audio":"loud"}`), wantStatus: 400},
 		{desc: "resume never paused", method: "POST", path: "/api/v1/channels/c/resume", token: fs.host, wantStatus: 409},
 		{desc: "healthz", method: "GET", path: "/healthz", wantStatus: 200},
-		{desc: "metrics", method: "GET", path: "/metrics", wantStatus: 200, wantIn: "hlsorigin_ingest_bytes_total"},
+		{desc: "metrics", method: "GET", path: "/metrics", wantStatus: 200, wantIn: `hlsorigin_segments_stored_total{channel="c"} 3`},
 		{desc: "wrong method", method: "DELETE", path: "/live/c/index.m3u8", wantStatus: 405},
 	}
 	for _, tc := range cases {

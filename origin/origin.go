@@ -26,6 +26,9 @@ type Origin struct {
 	picker SlatePicker
 }
 
+// SetHooks installs ingest observers (metrics). Call before ingest starts.
+func (o *Origin) SetHooks(h Hooks) { o.hooks = h }
+
 // SetSlatePicker installs the slate selection policy used on pause.
 func (o *Origin) SetSlatePicker(f SlatePicker) { o.picker = f }
 

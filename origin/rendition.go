@@ -180,3 +180,17 @@ func (r *Rendition) forgetBefore(cutoff time.Time) {
 		r.segs = append([]SegmentInfo(nil), r.segs[i:]...)
 	}
 }
+
+// InitOf returns the parsed init segment that segment seq decodes with.
+func (r *Rendition) InitOf(seq uint64) (*segments.Init, error) {
+	r.ch.mu.Lock()
+	defer r.ch.mu.Unlock()
+	i := sort.Search(len(r.segs), func(i int) bool { return r.segs[i].Seq >= seq })
+	if i == len(r.segs) || r.segs[i].Seq != seq {
+		return nil, fmt.Errorf("segment %d of %q: %w", seq, r.name, ErrNotFound)
+	}
+	if in := r.inits[r.segs[i].InitVer]; in != nil {
+		return in, nil
+	}
+	return nil, fmt.Errorf("init of segment %d of %q: %w", seq, r.name, ErrNotFound)
+}

@@ -5,6 +5,7 @@
 package replay
 
 import (
+	"math"
 	"time"
 
 	"hlsorigin/manifest"
@@ -27,21 +28,36 @@ type URIs struct {
 	Init    func(ver uint32) string
 }
 
-// Media builds the VOD media playlist model of one rendition.
-func Media(segs []origin.SegmentInfo, pauses []origin.Pause, target int, u URIs, opt Options) manifest.Media {
-	segs = within(segs, opt.From, opt.To)
-	cut := !opt.KeepPauses && recorded(segs) >= opt.MinRecording
+// Media builds the VOD media playlist model of one rendition. spans (media
+// seconds) are left out too: a demuxed audio rendition passes the slate
+// spans of its video (SlateSpans); straddling segments are trimmed.
+func Media(segs []origin.SegmentInfo, pauses []origin.Pause, target int, u URIs, opt Options, spans ...Span) manifest.Media {
+	all := within(segs, opt.From, opt.To)
+	cut := !opt.KeepPauses && recorded(all) >= opt.MinRecording
+	segs, trims := AudioMedia(segs, spans, target, u, opt)
 	m := manifest.Media{TargetDuration: target, VOD: true, Ended: true}
-	skipped := false
+	skipped, prevEnd := false, math.NaN()
 	for _, s := range segs {
 		if cut && s.Kind == "slate" {
 			skipped = true
 			continue
 		}
-		ms := manifest.Segment{Seq: uint64(len(m.Segments)), URI: u.Segment(s.Seq), Duration: s.Duration,
-			MapURI: u.Init(s.InitVer), PDT: s.PDT, Discontinuity: len(m.Segments) > 0 && (s.Disc || skipped)}
-		m.Segments = append(m.Segments, ms)
-		skipped = false
+		pieces := trims[s.Seq]
+		if pieces == nil {
+			pieces = []Span{{s.Start, s.Start + s.Duration}}
+		}
+		for _, p := range pieces {
+			uri := u.Segment(s.Seq)
+			if trims[s.Seq] != nil {
+				uri = TrimURI(s.Seq, p)
+			}
+			gap := !math.IsNaN(prevEnd) && math.Abs(p.From-prevEnd) > 1e-3 && trims != nil
+			ms := manifest.Segment{Seq: uint64(len(m.Segments)), URI: uri, Duration: p.To - p.From,
+				MapURI: u.Init(s.InitVer), PDT: s.PDT.Add(time.Duration((p.From - s.Start) * float64(time.Second))),
+				Discontinuity: len(m.Segments) > 0 && (s.Disc || skipped || gap)}
+			m.Segments = append(m.Segments, ms)
+			skipped, prevEnd = false, p.To
+		}
 	}
 	if !cut && len(m.Segments) > 0 {
 		m.DateRanges = dateRanges(pauses, m.Segments[0].PDT)

@@ -23,12 +23,28 @@ import (
 func TestE2EReplayOmitsPauses(t *testing.T) {
 	needTool(t, "ffmpeg")
 	s := startServer(t, t.TempDir())
-	const id, seconds = "replay", 30
+	for _, tc := range []struct{ layout, video, audio, playlist string }{
+		{"muxed", "index", "index", "index.m3u8"},
+		{"demuxed", "stream_1", "stream_0", "stream_%v.m3u8"}, // audio in its own rendition
+	} {
+		t.Run(tc.layout, func(t *testing.T) {
+			t.Parallel()
+			testReplay(t, s, "replay-"+tc.layout, tc.layout, tc.video, tc.audio, tc.playlist)
+		})
+	}
+}
+
+func testReplay(t *testing.T, s *server, id, layout, video, audio, playlist string) {
+	const seconds = 30
 	cr := s.createChannel(t, id)
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	pub := startStamped(ctx, t, seconds, stampedArgs(seconds, s.base+"/ingest/"+id+"/index.m3u8", cr.StreamKey, "muxed", false))
-	waitForSegments(t, s, id, 1, 2)
+	pub := startStamped(ctx, t, seconds, stampedArgs(seconds, s.base+"/ingest/"+id+"/"+playlist, cr.StreamKey, layout, false))
+	rends := 1
+	if layout == "demuxed" {
+		rends = 3
+	}
+	waitForSegments(t, s, id, rends, 2)
 	var pauses [][2]time.Time
 	for i := 0; i < 2; i++ {
 		time.Sleep(4 * time.Second)
@@ -47,22 +63,27 @@ func TestE2EReplayOmitsPauses(t *testing.T) {
 	pub.wait(t)
 	time.Sleep(time.Second)
 
-	all := mustStamps(t, ctx, s.base+"/replay/"+id+"/index/index.m3u8?pauses=keep")
+	all := mustStamps(t, ctx, s.base+"/replay/"+id+"/"+video+"/index.m3u8?pauses=keep")
 	slate := 0
 	for _, f := range all {
 		if f.slate {
 			slate++
 		}
 	}
-	replayed := mustStamps(t, ctx, s.base+"/replay/"+id+"/index/index.m3u8")
+	replayed := mustStamps(t, ctx, s.base+"/replay/"+id+"/"+video+"/index.m3u8")
 	checkReplayFrames(t, "replay playlist", replayed, pauses, len(all)-slate)
+	// Audio leaves out the same spans: it lasts as long as the video
+	// (within an AAC frame and a video frame per junction).
+	if a, v := audioSeconds(t, s.base+"/replay/"+id+"/"+audio+"/index.m3u8"), float64(len(replayed))/30; math.Abs(a-v) > 4*(1024.0/48000+1.0/30) {
+		t.Errorf("replay audio lasts %.3f s, video %.3f s", a, v)
+	}
 
 	file := filepath.Join(t.TempDir(), "replay.mp4")
-	whole := fetchMP4(t, s.base+"/replay/"+id+".mp4", file)
+	whole := fetchMP4(t, s.base+"/replay/"+id+".mp4?rendition="+video, file)
 	checkReplayFrames(t, "mp4 export", mustStamps(t, ctx, file), pauses, len(all)-slate)
 	checkMonotonic(t, file)
 	checkDuration(t, file, float64(len(all)-slate)/30, 4)
-	checkRange(t, s.base+"/replay/"+id+".mp4", whole)
+	checkRange(t, s.base+"/replay/"+id+".mp4?rendition="+video, whole)
 	t.Logf("archive %d frames (%d slate); replay and mp4 %d frames; mp4 %d bytes", len(all), slate, len(replayed), len(whole))
 }
 
@@ -170,4 +191,22 @@ func checkRange(t *testing.T, url string, whole []byte) {
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 416 {
 		t.Errorf("unsatisfiable range: %v %v", resp.StatusCode, err)
 	}
+}
+
+// audioSeconds sums the audio packet durations ffprobe reads from input.
+func audioSeconds(t *testing.T, input string) float64 {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "packet=duration_time", "-of", "csv=p=0", input).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", input, err)
+	}
+	sum := 0.0
+	for _, l := range strings.Fields(string(out)) {
+		v, _ := strconv.ParseFloat(strings.TrimSuffix(l, ","), 64)
+		sum += v
+	}
+	if sum == 0 {
+		t.Fatalf("no audio in %s", input)
+	}
+	return sum
 }
