@@ -14,6 +14,7 @@ import (
 // metrics are the Prometheus collectors of one server (own registry, so
 // several servers can live in one test process).
 type metrics struct {
+	sseClients   prometheus.Gauge
 	reg          *prometheus.Registry
 	ingestBytes  *prometheus.CounterVec
 	ingestFiles  *prometheus.CounterVec
@@ -40,7 +41,9 @@ func newMetrics() *metrics {
 		Help: "HTTP request latency by route class.", Buckets: prometheus.ExponentialBuckets(0.0001, 3, 12)}, []string{"route"})
 	m.errors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hlsorigin_errors_total",
 		Help: "Error answers by code."}, []string{"code"})
-	m.reg.MustRegister(m.ingestBytes, m.ingestFiles, m.segments, m.segmentsLost, m.requests, m.latency, m.errors,
+	m.sseClients = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hlsorigin_event_subscribers",
+		Help: "Open Server-Sent Events streams."})
+	m.reg.MustRegister(m.ingestBytes, m.ingestFiles, m.segments, m.segmentsLost, m.requests, m.latency, m.errors, m.sseClients,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,6 +43,8 @@ type Server struct {
 	metrics   *metrics
 	adminHash [32]byte
 	opt       Options
+	done      chan struct{} // closed on Shutdown: ends event streams
+	closeOnce sync.Once
 }
 
 // New builds the server and its routes.
@@ -58,7 +61,7 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &Server{o: o, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken)), opt: opt}
+	s := &Server{o: o, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken)), opt: opt, done: make(chan struct{})}
 	s.app = fiber.New(fiber.Config{
 		BodyLimit:             o.Config().MaxSegmentBytes + 1<<20,
 		ReadTimeout:           opt.ReadTimeout,
@@ -83,7 +86,11 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
 // Shutdown stops accepting connections and waits for in-flight requests.
-func (s *Server) Shutdown(timeout time.Duration) error { return s.app.ShutdownWithTimeout(timeout) }
+// Open event streams end at once (clients reconnect elsewhere).
+func (s *Server) Shutdown(timeout time.Duration) error {
+	s.closeOnce.Do(func() { close(s.done) })
+	return s.app.ShutdownWithTimeout(timeout)
+}
 
 func (s *Server) routes() {
 	a := s.app
@@ -106,6 +113,7 @@ func (s *Server) routes() {
 	s.channelRoutes()
 	s.pauseRoutes()
 	s.replayRoutes()
+	s.audienceRoutes()
 	s.webRoutes()
 }
 

@@ -40,6 +40,9 @@ type Channel struct {
 	lastIngest   time.Time
 	pauses       []Pause // retained pauses, oldest first; the last may be open
 
+	events events
+	chat   chatLog
+
 	multivariant atomic.Pointer[Published]
 	title        atomic.Pointer[string]
 }
@@ -71,6 +74,7 @@ func newChannel(o *Origin, rec channelRecord) *Channel {
 	}
 	ch := &Channel{o: o, rec: rec, rends: map[string]*Rendition{}, pendingInits: map[string]*segments.Init{},
 		staged: map[string]stagedSegment{}, recent: map[string]string{}}
+	ch.events.floor = uint64(o.cfg.Now().UnixMicro())
 	t := rec.Title
 	ch.title.Store(&t)
 	return ch
@@ -94,6 +98,7 @@ func (ch *Channel) SetTitle(title string) error {
 		return err
 	}
 	ch.title.Store(&title)
+	ch.Emit("title", map[string]string{"title": title})
 	return nil
 }
 

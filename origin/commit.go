@@ -31,12 +31,7 @@ func (r *Rendition) setInit(in *segments.Init) error {
 	if err := r.save(); err != nil {
 		return err
 	}
-	for _, n := range r.pending {
-		if err := r.commitStaged(n, r.ch.o.cfg.Now()); err != nil {
-			r.ch.o.log.Warn("staged segment dropped", "channel", r.ch.rec.ID, "name", n, "err", err)
-		}
-	}
-	r.pending = nil
+	r.drain(r.ch.o.cfg.Now())
 	return nil
 }
 
@@ -224,6 +219,9 @@ func (r *Rendition) store(info SegmentInfo, body []byte, at time.Time) error {
 	}
 	r.segs = append(r.segs, info)
 	r.nextSeq = info.Seq + 1
+	if n, ok := r.segNum(info.Name); ok {
+		r.lastNum, r.hasNum = n, true
+	}
 	r.reinit, r.initDiff = false, false
 	r.putHot(info.Seq, data)
 	r.ch.remember(info.Name, info.Hash)

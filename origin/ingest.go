@@ -103,7 +103,13 @@ func (ch *Channel) ingestSegment(name string, body []byte, now time.Time) error 
 		if r.resent(name, body) {
 			return nil
 		}
-		return r.commit(name, body, now)
+		if !r.holdBack(name) {
+			if err := r.commit(name, body, now); err != nil {
+				return err
+			}
+			r.drain(now)
+			return nil
+		}
 	}
 	if _, err := segments.Probe(body); err != nil {
 		return fmt.Errorf("segment %s: %w: %v", name, ErrBadMedia, err)
@@ -126,16 +132,22 @@ func (ch *Channel) ingestSegment(name string, body []byte, now time.Time) error 
 // from earlier playlists: the longest prefix whose remainder is an optional
 // '_' or '-', digits and an extension.
 func (ch *Channel) resolve(name string) *Rendition {
+	best := ch.prefixFor(name)
+	if best == "" {
+		return nil
+	}
+	return ch.rends[ch.rec.Prefixes[best]]
+}
+
+// prefixFor is the longest learned prefix of a segment name, or "".
+func (ch *Channel) prefixFor(name string) string {
 	best := ""
 	for p := range ch.rec.Prefixes {
 		if len(p) > len(best) && strings.HasPrefix(name, p) && numberedRest(name[len(p):]) {
 			best = p
 		}
 	}
-	if best == "" {
-		return nil
-	}
-	return ch.rends[ch.rec.Prefixes[best]]
+	return best
 }
 
 func numberedRest(s string) bool {
@@ -225,21 +237,12 @@ func (r *Rendition) commitPending(m *manifest.IngestMedia, now time.Time) error 
 		}
 		return nil
 	}
-	names := append([]string(nil), r.pending...)
 	for _, s := range m.Segments {
-		if !contains(names, s.URI) {
-			names = append(names, s.URI)
+		if _, ok := r.ch.staged[s.URI]; ok && !contains(r.pending, s.URI) {
+			r.pending = append(r.pending, s.URI)
 		}
 	}
-	r.pending = nil
-	for _, n := range names {
-		if err := r.commitStaged(n, now); err != nil {
-			r.ch.o.log.Warn("staged segment dropped", "channel", r.ch.rec.ID, "name", n, "err", err)
-			if h := r.ch.o.hooks.SegmentDropped; h != nil {
-				h(r.ch.rec.ID, n, err)
-			}
-		}
-	}
+	r.drain(now)
 	return nil
 }
 

@@ -24,6 +24,10 @@ type Origin struct {
 
 	slates *slateSet
 	picker SlatePicker
+
+	viewerOnce sync.Once
+	viewerKey  []byte
+	viewerErr  error
 }
 
 // SetHooks installs ingest observers (metrics). Call before ingest starts.
@@ -145,6 +149,11 @@ func (o *Origin) RunMaintenance(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			o.Prune()
+			for _, id := range o.Channels() {
+				if ch, err := o.Channel(id); err == nil {
+					ch.drainHeld()
+				}
+			}
 		}
 	}
 }

@@ -74,6 +74,7 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 	}
 	ch.pauses = append(ch.pauses, p)
 	ch.republishLocked()
+	ch.Emit("paused", p)
 	return p, nil
 }
 
@@ -104,6 +105,7 @@ func (ch *Channel) Resume(at *time.Time) (Pause, error) {
 	}
 	*p = upd
 	ch.republishLocked()
+	ch.Emit("resumed", upd)
 	return upd, nil
 }
 

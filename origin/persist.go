@@ -53,6 +53,9 @@ func (ch *Channel) load() error {
 	if err := ch.loadPauses(); err != nil {
 		return err
 	}
+	if err := ch.loadChat(); err != nil {
+		return err
+	}
 	for _, r := range ch.rends {
 		if len(r.segs) > 0 {
 			if err := ch.publishLocked(r); err != nil {

@@ -67,7 +67,9 @@ type Rendition struct {
 	nextSeq  uint64
 	reinit   bool     // an init was PUT again: the next segment may start a new discontinuity
 	initDiff bool     // ... and its bytes differ from the previous one
-	pending  []string // staged segment names waiting for the init
+	pending  []string // staged segment names waiting for the init or a missing predecessor
+	lastNum  int64    // number of the last committed segment name (see reorder.go)
+	hasNum   bool
 	bwPeak   uint32
 
 	hotMu sync.RWMutex
