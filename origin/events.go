@@ -26,11 +26,11 @@ const subscriberBuffer = 256
 // events is a channel's event log and fan-out. IDs increase across
 // restarts: they start from the wall clock in microseconds.
 type events struct {
-	mu   sync.Mutex
+	mu    sync.Mutex
 	last  uint64
 	floor uint64  // events with IDs below floor are unknown (before this process, or discarded)
 	ring  []Event // oldest first, at most eventBacklog
-	subs map[*Subscription]struct{}
+	subs  map[*Subscription]struct{}
 }
 
 // Subscription receives a channel's events as they happen. C is closed
