@@ -19,6 +19,7 @@ type stampedPublisher struct {
 	stdin  io.WriteCloser
 	stderr *syncBuffer
 	done   chan error
+	maxLag time.Duration // how far behind its capture time a frame reached ffmpeg (read after wait)
 }
 
 // stampedArgs encodes the piped frames plus a real-time sine and PUTs HLS.
@@ -69,13 +70,22 @@ func startStamped(ctx context.Context, t *testing.T, seconds int, args []string)
 		t.Fatalf("ffmpeg: %v", err)
 	}
 	go func() {
+		// A camera: frame i is captured at start + i/30 on its own clock,
+		// whatever the encoder downstream does. When ffmpeg falls behind
+		// (a loaded machine), writes block and frames reach it late, but
+		// their capture time stays the camera's; stamping the write time
+		// instead would model a source whose clock runs ahead of its media
+		// timestamps, which no capture device produces.
 		frame := make([]byte, frameW*frameH)
 		start := time.Now()
 		for i := 0; i < seconds*30 && ctx.Err() == nil; i++ {
-			if d := time.Until(start.Add(time.Duration(i) * time.Second / 30)); d > 0 {
+			captured := start.Add(time.Duration(i) * time.Second / 30)
+			if d := time.Until(captured); d > 0 {
 				time.Sleep(d)
+			} else if -d > p.maxLag {
+				p.maxLag = -d
 			}
-			encodeStamp(frame, time.Now().UnixMilli())
+			encodeStamp(frame, captured.UnixMilli())
 			if _, err := p.stdin.Write(frame); err != nil {
 				break
 			}
@@ -92,6 +102,9 @@ func (p *stampedPublisher) wait(t *testing.T) {
 	case err := <-p.done:
 		if err != nil {
 			t.Errorf("publisher: %v\n%s", err, p.stderr.String())
+		}
+		if p.maxLag > 100*time.Millisecond {
+			t.Logf("encoder backpressure: frames reached ffmpeg up to %v after capture", p.maxLag.Round(time.Millisecond))
 		}
 	case <-time.After(120 * time.Second):
 		t.Errorf("publisher did not finish")
