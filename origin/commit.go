@@ -61,7 +61,7 @@ func (r *Rendition) commit(name string, body []byte, at time.Time) error {
 		return err
 	}
 	base.Hash = bodyHash(body)
-	parts, err := r.splice(in, seg, body, base.PDT, at)
+	parts, err := r.splice(in, seg, body, base.PDT, at, r.earliestStart(base, at))
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,11 @@ type SlatePicker func(ch *Channel, requested string) SlateChoice
 // cut earlier, never later.
 const PauseMargin = 0.25
 
+// ResumeMargin is how much later than the mapped resume instant host video
+// may return: arrival only bounds capture from above, so the earliest
+// plausible capture time still includes the encoder's own latency.
+const ResumeMargin = 1.0
+
 // Pause starts a pause. The state is durable (synced to disk) before it
 // returns. A pause while paused changes nothing and returns the open one.
 func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
@@ -161,11 +166,11 @@ func (ch *Channel) mediaAt(t time.Time) (float64, bool) {
 // segment maps wall clock to media time through its program date time pdt,
 // so the cut stays right across encoder restarts (media time starts over)
 // and server restarts. When unsure, cut earlier and resume later: the
-// pause maps through the latest plausible capture time of the segment
-// (its program date time, or its arrival minus its duration when that is
-// later, i.e. the encoder fell behind), minus PauseMargin; the resume maps
-// through the earliest.
-func (ch *Channel) cutFor(start, dur float64, pdt, arrived time.Time) (from, to float64, p *Pause) {
+// pause maps through the latest plausible capture time of the segment's
+// start (its program date time, or its arrival minus its duration when
+// that is later, i.e. the encoder fell behind), minus PauseMargin; the
+// resume maps through the earliest (see earliestStart), plus ResumeMargin.
+func (ch *Channel) cutFor(start, dur float64, pdt, arrived, earliest time.Time) (from, to float64, p *Pause) {
 	end := start + dur
 	late, early := pdt, pdt
 	if obs := arrived.Add(-time.Duration(dur * float64(time.Second))); obs.After(late) {
@@ -173,12 +178,15 @@ func (ch *Channel) cutFor(start, dur float64, pdt, arrived time.Time) (from, to 
 	} else {
 		early = obs
 	}
+	if earliest.Before(early) {
+		early = earliest
+	}
 	for i := len(ch.pauses) - 1; i >= 0; i-- {
 		q := &ch.pauses[i]
 		from = start + q.StartedAt.Sub(late).Seconds() - PauseMargin
 		to = math.Inf(1)
 		if q.EndedAt != nil {
-			to = start + q.EndedAt.Sub(early).Seconds()
+			to = start + q.EndedAt.Sub(early).Seconds() + ResumeMargin
 		}
 		if from < end && to > start {
 			if from <= start {
@@ -209,4 +217,30 @@ func pauseRanges(ch *Channel) []manifest.DateRange {
 			Start: p.StartedAt, End: p.EndedAt, Attrs: map[string]string{"X-PAUSE-ID": p.ID, "X-SLATE": p.Slate.ID}})
 	}
 	return out
+}
+
+// lagWindow is how many recent segments earliestStart looks back over.
+const lagWindow = 30
+
+// earliestStart estimates the earliest plausible capture time of an
+// incoming segment's start. Its program date time was anchored on the
+// arrival of an earlier segment, so it is late by the pipeline latency of
+// that moment (often large: an encoder starting up). Each arrival bounds
+// the latency of its own segment from above, so the smallest lag of arrival
+// behind the program date time over recent segments of this discontinuity
+// says how much earlier capture may have been. Called with ch.mu held.
+func (r *Rendition) earliestStart(info SegmentInfo, arrived time.Time) time.Time {
+	lag := arrived.Sub(info.PDT).Seconds() - info.Duration
+	if info.Disc || len(r.segs) == 0 {
+		r.lags = r.lags[:0]
+	}
+	r.lags = append(r.lags, lag)
+	if len(r.lags) > lagWindow {
+		r.lags = append(r.lags[:0], r.lags[len(r.lags)-lagWindow:]...)
+	}
+	least := math.Min(lag, 0)
+	for _, l := range r.lags {
+		least = math.Min(least, l)
+	}
+	return info.PDT.Add(time.Duration(least * float64(time.Second)))
 }

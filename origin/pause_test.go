@@ -153,3 +153,27 @@ func TestPauseStagedKeptInMemory(t *testing.T) {
 		t.Errorf("%d staged host video samples on disk while paused", n)
 	}
 }
+
+// TestEarliestStartTracksLeastLag: a stream anchored while its encoder was
+// slow (PDT late by 1.2 s) whose later segments arrive 0.1 s after their
+// end: the earliest plausible capture is 1.1 s before the PDT; after a
+// discontinuity the history starts over.
+func TestEarliestStartTracksLeastLag(t *testing.T) {
+	r := &Rendition{segs: []SegmentInfo{{}}}
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	seg := func(i int, lag float64, disc bool) time.Time {
+		info := SegmentInfo{PDT: t0.Add(time.Duration(i) * 2 * time.Second), Duration: 2, Disc: disc}
+		arrived := info.PDT.Add(time.Duration((2 + lag) * float64(time.Second)))
+		return r.earliestStart(info, arrived)
+	}
+	if got := seg(0, 0, false); !got.Equal(t0) {
+		t.Errorf("first segment: %v, want its PDT", got)
+	}
+	seg(1, -1.1, false) // arrives 1.1 s sooner after its end than the anchor did
+	if got, want := seg(2, -0.5, false), t0.Add(4*time.Second-1100*time.Millisecond); got.Sub(want).Abs() > time.Millisecond {
+		t.Errorf("earliest start %v, want %v", got, want)
+	}
+	if got, want := seg(3, 0.3, true), t0.Add(6*time.Second); !got.Equal(want) {
+		t.Errorf("after a discontinuity %v, want the PDT %v", got, want)
+	}
+}

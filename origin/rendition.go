@@ -65,10 +65,11 @@ type Rendition struct {
 	inits    map[uint32]*segments.Init
 	segs     []SegmentInfo
 	nextSeq  uint64
-	reinit   bool     // an init was PUT again: the next segment may start a new discontinuity
-	initDiff bool     // ... and its bytes differ from the previous one
-	pending  []string // staged segment names waiting for the init or a missing predecessor
-	lastNum  int64    // number of the last committed segment name (see reorder.go)
+	reinit   bool      // an init was PUT again: the next segment may start a new discontinuity
+	initDiff bool      // ... and its bytes differ from the previous one
+	pending  []string  // staged segment names waiting for the init or a missing predecessor
+	lastNum  int64     // number of the last committed segment name (see reorder.go)
+	lags     []float64 // arrival lag behind the program date time, recent segments (see earliestStart)
 	hasNum   bool
 	bwPeak   uint32
 

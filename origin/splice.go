@@ -22,12 +22,12 @@ type part struct {
 // kept, or muted). It returns nil when no pause touches the segment or the
 // rendition carries no video (demuxed audio continues untouched). Called
 // with ch.mu held.
-func (r *Rendition) splice(in *segments.Init, seg *segments.Segment, body []byte, pdt, arrived time.Time) ([]part, error) {
+func (r *Rendition) splice(in *segments.Init, seg *segments.Segment, body []byte, pdt, arrived, earliest time.Time) ([]part, error) {
 	v, hasVideo := in.Video()
 	if !hasVideo {
 		return nil, nil
 	}
-	from, to, p := r.ch.cutFor(seg.Start, seg.Duration, pdt, arrived)
+	from, to, p := r.ch.cutFor(seg.Start, seg.Duration, pdt, arrived, earliest)
 	if p == nil {
 		return r.afterSlate(in, seg, body)
 	}
