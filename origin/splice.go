@@ -46,6 +46,13 @@ func (r *Rendition) splice(in *segments.Init, seg *segments.Segment, body []byte
 	if err != nil {
 		return nil, fmt.Errorf("splice slate into segment: %w: %v", ErrBadMedia, err)
 	}
+	if len(out) == 1 && out[0].Kind == slate.PartLive {
+		// Nothing to cut after all (the resume instant falls before the
+		// first sync sample's presentation time, as with B-frames): the
+		// segment stays as it is, and after a slate it needs the host's
+		// parameter sets in band like any first live segment.
+		return r.afterSlate(in, seg, body)
+	}
 	slateVer, err := r.slateInit(in, v.ID, sl, p.Audio)
 	if err != nil {
 		return nil, err
