@@ -177,3 +177,54 @@ func TestEarliestStartTracksLeastLag(t *testing.T) {
 		t.Errorf("after a discontinuity %v, want the PDT %v", got, want)
 	}
 }
+
+// TestResumeBeforeFirstPresentation: with B-frames the first sync sample of
+// a segment is presented after the segment's start. A resume instant that
+// maps between the two leaves the segment whole; after a slate it must
+// still carry the host's parameter sets in band, or a player that keeps
+// the slate's decoder configuration cannot decode the host video.
+func TestResumeBeforeFirstPresentation(t *testing.T) {
+	c := newClock()
+	o := openTest(t, t.TempDir(), c)
+	defer o.Close()
+	ch := newTestChannel(t, o, "bf")
+	b := fixtures.BFrames()
+	ingestOK(t, ch, b.InitName, b.Init)
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch, b.SegmentNames[0], b.Segments[0])
+	ingestOK(t, ch, b.PlaylistName, playlistFor(b, 0))
+	if _, err := ch.Pause(PauseRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(1010 * time.Millisecond)
+	if _, err := ch.Resume(nil); err != nil { // maps to 10 ms after segment 2 starts
+		t.Fatal(err)
+	}
+	c.Advance(990 * time.Millisecond)
+	ingestOK(t, ch, b.SegmentNames[1], b.Segments[1])
+	ingestOK(t, ch, b.PlaylistName, playlistFor(b, 1))
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch, b.SegmentNames[2], b.Segments[2])
+	ingestOK(t, ch, b.PlaylistName, playlistFor(b, 2))
+
+	r, _ := ch.Rendition("index")
+	segs := r.Segments()
+	if len(segs) != 3 || segs[1].Kind != "slate" || segs[2].Kind != "" {
+		t.Fatalf("segments %+v, want live, slate, live", segs)
+	}
+	in, err := mp4.DecodeFile(bytes.NewReader(b.Init))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sps := in.Init.Moov.Trak.Mdia.Minf.Stbl.Stsd.AvcX.AvcC.SPSnalus[0]
+	data, _, err := r.Segment(segs[2].Seq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, sps) {
+		t.Error("first live segment after the slate lacks the host's SPS in band")
+	}
+	if bytes.Contains(b.Segments[2], sps) {
+		t.Fatal("fixture already carries its SPS in band: the test proves nothing")
+	}
+}
