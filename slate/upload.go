@@ -2,11 +2,13 @@ package slate
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/Eyevinn/mp4ff/avc"
+	"github.com/Eyevinn/mp4ff/bits"
 	"github.com/Eyevinn/mp4ff/mp4"
 )
 
@@ -120,7 +122,10 @@ func PrepareUpload(file []byte, lim Limits) (p *Prepared, err error) {
 	if t := string(file[4:8]); t != "ftyp" && t != "moov" && t != "styp" && t != "free" && t != "skip" && t != "wide" {
 		return nil, uploadErr("not an MP4: first box %q", sanitizeBoxType(file[4:8]))
 	}
-	f, err := mp4.DecodeFile(bytes.NewReader(file))
+	if err := checkTopBoxes(file); err != nil {
+		return nil, err
+	}
+	f, err := mp4.DecodeFileSR(bits.NewFixedSliceReader(file))
 	if err != nil {
 		return nil, uploadErr("not a readable MP4: %v", err)
 	}
@@ -179,6 +184,33 @@ func PrepareUpload(file []byte, lim Limits) (p *Prepared, err error) {
 		return nil, uploadErr("remuxed slate does not load: %v", err)
 	}
 	return p, nil
+}
+
+// checkTopBoxes walks the top-level boxes: every size must fit the file
+// (a hostile size must not make the decoder allocate or read past it).
+func checkTopBoxes(b []byte) error {
+	for pos := 0; pos < len(b); {
+		if len(b)-pos < 8 {
+			return uploadErr("truncated box header at byte %d", pos)
+		}
+		size := uint64(binary.BigEndian.Uint32(b[pos:]))
+		hdr := uint64(8)
+		switch size {
+		case 0: // to the end of the file
+			size = uint64(len(b) - pos)
+		case 1:
+			if len(b)-pos < 16 {
+				return uploadErr("truncated box header at byte %d", pos)
+			}
+			size, hdr = binary.BigEndian.Uint64(b[pos+8:]), 16
+		}
+		if size < hdr || size > uint64(len(b)-pos) {
+			return uploadErr("box %q at byte %d claims %d bytes, %d left (truncated upload?)",
+				sanitizeBoxType(b[pos+4:pos+8]), pos, size, len(b)-pos)
+		}
+		pos += int(size)
+	}
+	return nil
 }
 
 func sanitizeBoxType(b []byte) string {
