@@ -20,4 +20,8 @@ ff -f lavfi -i "testsrc2=s=160x90:r=30:d=2" -c:v libx264 -preset veryfast -crf 3
 # H.264 high 4:4:4: refused (slates are 8-bit 4:2:0)
 ff -f lavfi -i "color=c=red:s=160x90:r=30:d=2" -c:v libx264 -preset veryfast -crf 35 -bf 0 -pix_fmt yuv444p \
   "${common[@]}" yuv444.mp4
+# a slate at a resolution unlike the test renditions (426x240), fragmented
+ff -f lavfi -i "color=c=0x00bcd4:s=426x240:r=25:d=4" -vf "drawbox=x=100:y=60:w=226:h=120:color=white:t=fill" \
+  -c:v libx264 -profile:v main -preset veryfast -crf 30 -g 250 -bf 0 -pix_fmt yuv420p \
+  -movflags +frag_keyframe+empty_moov+default_base_moof "${common[@]}" slate_426x240.mp4
 ls -l
