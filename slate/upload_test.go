@@ -170,3 +170,19 @@ func FuzzPrepareUpload(f *testing.F) {
 		}
 	})
 }
+
+// TestWriteNoIDRFirst regenerates testdata/upload/no_idr_first.mp4 (used
+// by the API tests) when HLSORIGIN_WRITE_TESTDATA=1; otherwise it checks
+// the committed file still starts with a P-frame.
+func TestWriteNoIDRFirst(t *testing.T) {
+	path := filepath.Join("testdata", "upload", "no_idr_first.mp4")
+	if os.Getenv("HLSORIGIN_WRITE_TESTDATA") == "1" {
+		if err := os.WriteFile(path, dropFirstFrame(t, presetFile(t, "sports")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := PrepareUpload(uploadInput(t, "no_idr_first.mp4"), Limits{})
+	if err == nil || !strings.Contains(err.Error(), "IDR") {
+		t.Fatalf("no_idr_first.mp4: %v", err)
+	}
+}

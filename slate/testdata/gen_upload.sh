@@ -24,4 +24,8 @@ ff -f lavfi -i "color=c=red:s=160x90:r=30:d=2" -c:v libx264 -preset veryfast -cr
 ff -f lavfi -i "color=c=0x00bcd4:s=426x240:r=25:d=4" -vf "drawbox=x=100:y=60:w=226:h=120:color=white:t=fill" \
   -c:v libx264 -profile:v main -preset veryfast -crf 30 -g 250 -bf 0 -pix_fmt yuv420p \
   -movflags +frag_keyframe+empty_moov+default_base_moof "${common[@]}" slate_426x240.mp4
+# H.264 high profile, no B-frames: valid, but not for a main-profile channel
+ff -f lavfi -i "color=c=0x795548:s=320x180:r=30:d=3" -c:v libx264 -profile:v high -preset veryfast -crf 30 -g 300 -bf 0 \
+  -pix_fmt yuv420p -movflags +frag_keyframe+empty_moov+default_base_moof "${common[@]}" high.mp4
+# no_idr_first.mp4 is written by TestWriteNoIDRFirst (slate package, -run with HLSORIGIN_WRITE_TESTDATA=1)
 ls -l
