@@ -17,7 +17,7 @@ run: build
 	bin/hlsorigin -demo
 
 # Installs what tests need when the machine lacks it (we run as root in CI):
-# ffmpeg (publish, decode), Debian chromium and node (browser tests), and
+# ffmpeg (publish, decode; with a font for "slate make" captions), Debian chromium and node (browser tests), and
 # web/node_modules (hls.js, playwright-core) from the lock file.
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 deps-test:
@@ -25,6 +25,7 @@ deps-test:
 	  command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	  if [ -n "$$missing" ]; then echo "installing$$missing"; apt-get update -qq && $(APT) $$missing >/dev/null; fi
 	@cd web && { [ -d node_modules/playwright-core ] && [ -d node_modules/hls.js ] || npm ci --no-audit --no-fund --loglevel=error; }
 
@@ -56,6 +57,7 @@ fuzz:
 	$(GO) test ./segments -run '^$$' -fuzz FuzzParseSegment -fuzztime $(FUZZTIME)
 	$(GO) test ./segments -run '^$$' -fuzz FuzzParseInit -fuzztime $(FUZZTIME)
 	$(GO) test ./manifest -run '^$$' -fuzz FuzzParseIngest -fuzztime $(FUZZTIME)
+	$(GO) test ./slate -run '^$$' -fuzz FuzzPrepareUpload -fuzztime $(FUZZTIME)
 
 soak:
 	HLSORIGIN_SOAK=1 $(GO) test ./origin/store -run Soak -v -timeout 30m

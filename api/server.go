@@ -114,6 +114,7 @@ func (s *Server) routes() {
 	s.pauseRoutes()
 	s.replayRoutes()
 	s.audienceRoutes()
+	s.slateRoutes()
 	s.webRoutes()
 }
 

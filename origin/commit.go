@@ -225,6 +225,9 @@ func (r *Rendition) store(info SegmentInfo, body []byte, at time.Time) error {
 	r.reinit, r.initDiff = false, false
 	r.putHot(info.Seq, data)
 	r.ch.remember(info.Name, info.Hash)
+	if r.ch.lastIngest.IsZero() || at.Sub(r.ch.lastIngest) >= r.ch.o.cfg.IdleAfter {
+		r.ch.o.lib.noteSession(r.ch) // a new live session: remember its title
+	}
 	r.ch.lastIngest = at
 	if h := r.ch.o.hooks.SegmentStored; h != nil {
 		h(r.ch.rec.ID, r.name, info.Size, info.Duration)

@@ -24,6 +24,7 @@ type Origin struct {
 
 	slates *slateSet
 	picker SlatePicker
+	lib    *SlateLibrary
 
 	viewerOnce sync.Once
 	viewerKey  []byte
@@ -58,6 +59,11 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 		st.Close()
 		return nil, fmt.Errorf("default slate: %w", err)
 	}
+	if o.lib, err = newSlateLibrary(o); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("slate library: %w", err)
+	}
+	o.picker = o.lib.pick
 	if err := o.load(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("load channels: %w", err)

@@ -2,6 +2,7 @@ package origin
 
 import (
 	"fmt"
+	"sync"
 
 	"hlsorigin/fixtures"
 	"hlsorigin/slate"
@@ -12,7 +13,22 @@ const DefaultSlateID = "default"
 
 // slateSet holds slates by id, each as variants at several resolutions.
 type slateSet struct {
+	mu   sync.RWMutex
 	byID map[string][]*slate.Slate
+}
+
+// put installs (or replaces) the variants of slate id.
+func (s *slateSet) put(id string, vs []*slate.Slate) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byID[id] = vs
+}
+
+// has reports whether slate id has media.
+func (s *slateSet) has(id string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.byID[id]) > 0
 }
 
 // loadDefaultSlates loads the bundled default slate at every resolution.
@@ -35,6 +51,8 @@ func loadDefaultSlates() (*slateSet, error) {
 // variant returns the variant of slate id nearest to width x height,
 // falling back to the default slate.
 func (s *slateSet) variant(id string, width, height int) *slate.Slate {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	vs := s.byID[id]
 	if len(vs) == 0 {
 		vs = s.byID[DefaultSlateID]
@@ -48,7 +66,7 @@ func (o *Origin) pickSlate(ch *Channel, requested string) SlateChoice {
 	if o.picker != nil {
 		return o.picker(ch, requested)
 	}
-	if requested != "" && len(o.slates.byID[requested]) > 0 {
+	if requested != "" && o.slates.has(requested) {
 		return SlateChoice{ID: requested, Reason: "requested by the host"}
 	}
 	if requested != "" {

@@ -92,8 +92,9 @@ func Nearest(slates []*Slate, width, height int) *Slate {
 
 // frames returns n slate frames starting at decode time start (slate
 // timescale), the last one stretched or trimmed to end exactly at end.
-// Beyond the stored frames the near-empty P-frames repeat (each encodes
-// "no change"), so any duration works.
+// Beyond the stored frames the slate loops from its IDR (an uploaded slate
+// may move, so its P-frames cannot repeat on their own), so any duration
+// works.
 func (sl *Slate) frames(start, end uint64) []mp4.FullSample {
 	if end <= start {
 		return nil
@@ -101,10 +102,7 @@ func (sl *Slate) frames(start, end uint64) []mp4.FullSample {
 	n := int((end - start + uint64(sl.FrameDur) - 1) / uint64(sl.FrameDur))
 	out := make([]mp4.FullSample, n)
 	for i := range out {
-		src := sl.Samples[0]
-		if i > 0 {
-			src = sl.Samples[1+(i-1)%(len(sl.Samples)-1)]
-		}
+		src := sl.Samples[i%len(sl.Samples)]
 		src.DecodeTime = start + uint64(i)*uint64(sl.FrameDur)
 		src.Dur = sl.FrameDur
 		src.CompositionTimeOffset = 0

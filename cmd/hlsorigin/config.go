@@ -23,6 +23,7 @@ type config struct {
 	WindowFactor   float64       // live window in target durations; default 4
 	LogLevel       string        // debug|info|warn|error; default info
 	ReplayMin      time.Duration // replays cut pauses only from recordings at least this long; default 0
+	Slates         slateFlags
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -38,6 +39,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.WindowFactor, "window-factor", 4, "live window length in target durations (>= 3)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.ReplayMin, "replay-min-recording", 0, "leave pauses out of replays only for recordings at least this long")
+	c.Slates.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -68,6 +70,9 @@ func (c config) Validate() error {
 	}
 	if c.WindowFactor < 3 {
 		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))
+	}
+	if err := c.Slates.validate(); err != nil {
+		return err
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -19,6 +19,9 @@ import (
 // run starts the origin and serves until ctx ends; it is main without the
 // process exit, so tests can drive it.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "slate" {
+		return runSlate(ctx, args[1:], stdout)
+	}
 	cfg, err := parseConfig(args, stdout)
 	if err != nil {
 		return err
@@ -30,6 +33,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer o.Close()
+	if err := cfg.Slates.apply(o); err != nil {
+		return err
+	}
 	admin := cfg.AdminToken
 	if admin == "" {
 		if admin, err = randomToken(); err != nil {
@@ -46,6 +52,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("-addr %s: %w", cfg.Addr, err)
 	}
 	base := "http://" + ln.Addr().String()
+	if cfg.Slates.PublicURL == "" {
+		o.Slates().SetPublicURL(base)
+	}
 	fmt.Fprintf(stdout, "hlsorigin listening on %s (data in %s)\n", base, cfg.Data)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

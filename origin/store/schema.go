@@ -32,6 +32,7 @@ var recordKinds = map[string]string{
 	"pl":   "polls",
 	"vt":   "votes",
 	"sl":   "slates",
+	"sh":   "channel history (topic matching)",
 	"ch":   "chat",
 	"meta": "misc origin metadata",
 }
