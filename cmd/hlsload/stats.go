@@ -23,7 +23,9 @@ func (k reqKind) String() string { return [...]string{"playlist", "segment", "in
 var errLimit = errors.New("request limit reached")
 
 // Latencies are recorded in microseconds, 1 us .. 5 min, 3 significant digits.
-func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, int64(5*time.Minute/time.Microsecond), 3) }
+func newHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(1, int64(5*time.Minute/time.Microsecond), 3)
+}
 
 const shards = 16
 
