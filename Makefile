@@ -17,7 +17,8 @@ run: build
 	bin/hlsorigin -demo
 
 # Installs what tests need when the machine lacks it (we run as root in CI):
-# ffmpeg (publish, decode; with a font for "slate make" captions), Debian chromium and node (browser tests), and
+# ffmpeg (publish, decode; with a font for "slate make" captions), Debian
+# chromium and node (browser tests), nginx (edge cache test, deploy/nginx), and
 # web/node_modules (hls.js, playwright-core) from the lock file.
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 deps-test:
@@ -26,6 +27,7 @@ deps-test:
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
+	  command -v nginx >/dev/null || missing="$$missing nginx-light"; \
 	  if [ -n "$$missing" ]; then echo "installing$$missing"; apt-get update -qq && $(APT) $$missing >/dev/null; fi
 	@cd web && { [ -d node_modules/playwright-core ] && [ -d node_modules/hls.js ] || npm ci --no-audit --no-fund --loglevel=error; }
 

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
 
 	"hlsorigin/origin"
 )
@@ -48,25 +50,56 @@ func (s *Server) liveMedia(c *fiber.Ctx) error {
 }
 
 // sendPlaylist serves cached bytes with a max-age of half the target
-// duration, an ETag and 304 on If-None-Match.
+// duration, an ETag and 304 on If-None-Match. The body is the published
+// slice itself (never copied) and headers are set from precomputed bytes
+// with canonical keys, so a 200 allocates nothing.
 func sendPlaylist(c *fiber.Ctx, p *origin.Published, maxAge int) error {
-	c.Set(fiber.HeaderContentType, mimePlaylist)
-	c.Set(fiber.HeaderCacheControl, "public, max-age="+strconv.Itoa(maxAge))
-	c.Set(fiber.HeaderETag, p.ETag)
-	if notModified(c, p.ETag) {
+	h := &c.Response().Header
+	h.SetContentTypeBytes(mimePlaylistB)
+	h.SetCanonical(hdrCacheControl, playlistCacheControl(maxAge))
+	etag := utils.UnsafeBytes(p.ETag)
+	h.SetCanonical(hdrETag, etag)
+	if notModified(c, etag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	return c.Send(p.Body)
 }
 
-func notModified(c *fiber.Ctx, etag string) bool {
-	inm := c.Get(fiber.HeaderIfNoneMatch)
-	if inm == "" {
-		return false
+var (
+	mimePlaylistB   = []byte(mimePlaylist)
+	mimeMP4B        = []byte(mimeMP4)
+	immutableB      = []byte(immutable)
+	hdrCacheControl = []byte(fiber.HeaderCacheControl)
+	hdrETag         = []byte(fiber.HeaderETag)
+	// maxAgeValues[n] is "public, max-age=n" for the max-ages playlists use.
+	maxAgeValues = func() (v [64][]byte) {
+		for i := range v {
+			v[i] = []byte("public, max-age=" + strconv.Itoa(i))
+		}
+		return v
+	}()
+)
+
+func playlistCacheControl(maxAge int) []byte {
+	if maxAge >= 0 && maxAge < len(maxAgeValues) {
+		return maxAgeValues[maxAge]
 	}
-	for _, t := range strings.Split(inm, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == etag || t == "*" {
+	return []byte("public, max-age=" + strconv.Itoa(maxAge))
+}
+
+// notModified reports whether If-None-Match names etag (or "*"). It scans
+// the header in place: no allocation.
+func notModified(c *fiber.Ctx, etag []byte) bool {
+	inm := c.Request().Header.Peek(fiber.HeaderIfNoneMatch)
+	for len(inm) > 0 {
+		var t []byte
+		if i := bytes.IndexByte(inm, ','); i >= 0 {
+			t, inm = inm[:i], inm[i+1:]
+		} else {
+			t, inm = inm, nil
+		}
+		t = bytes.TrimPrefix(bytes.TrimSpace(t), []byte("W/"))
+		if bytes.Equal(t, etag) || (len(t) == 1 && t[0] == '*') {
 			return true
 		}
 	}
@@ -81,7 +114,9 @@ func (s *Server) rendition(c *fiber.Ctx) (*origin.Rendition, error) {
 	return ch.Rendition(c.Params("rend"))
 }
 
-// liveFile serves init-{ver}.mp4 and {seq}.m4s, both immutable.
+// liveFile serves init-{ver}.mp4 and {seq}.m4s, both immutable. The
+// stored bytes are sent as they are (no copy); the ETag is built on the
+// stack.
 func (s *Server) liveFile(c *fiber.Ctx) error {
 	r, err := s.rendition(c)
 	if err != nil {
@@ -89,7 +124,8 @@ func (s *Server) liveFile(c *fiber.Ctx) error {
 	}
 	file := c.Params("file")
 	var data []byte
-	var etag string
+	var buf [48]byte
+	etag := buf[:0]
 	switch {
 	case strings.HasPrefix(file, "init-") && strings.HasSuffix(file, ".mp4"):
 		ver, perr := strconv.ParseUint(file[5:len(file)-4], 10, 32)
@@ -97,14 +133,14 @@ func (s *Server) liveFile(c *fiber.Ctx) error {
 			return s.writeError(c, fmt.Errorf("init %q: %w", file, origin.ErrNotFound))
 		}
 		data, err = r.Init(uint32(ver))
-		etag = fmt.Sprintf(`"i%d-%d"`, ver, len(data))
+		etag = mediaETag(etag, 'i', ver, len(data))
 	case strings.HasSuffix(file, ".m4s"):
 		seq, perr := strconv.ParseUint(strings.TrimSuffix(file, ".m4s"), 10, 64)
 		if perr != nil {
 			return s.writeError(c, fmt.Errorf("segment %q: %w", file, origin.ErrNotFound))
 		}
 		data, _, err = r.Segment(seq)
-		etag = fmt.Sprintf(`"s%d-%d"`, seq, len(data))
+		etag = mediaETag(etag, 's', seq, len(data))
 	default:
 		err = fmt.Errorf("file %q: %w", file, origin.ErrNotFound)
 	}
@@ -114,10 +150,22 @@ func (s *Server) liveFile(c *fiber.Ctx) error {
 	return sendMedia(c, data, etag)
 }
 
-func sendMedia(c *fiber.Ctx, data []byte, etag string) error {
-	c.Set(fiber.HeaderContentType, mimeMP4)
-	c.Set(fiber.HeaderCacheControl, immutable)
-	c.Set(fiber.HeaderETag, etag)
+// mediaETag appends "<kind><n>-<size>" (quoted) to dst.
+func mediaETag(dst []byte, kind byte, n uint64, size int) []byte {
+	dst = append(dst, '"', kind)
+	dst = strconv.AppendUint(dst, n, 10)
+	dst = append(dst, '-')
+	dst = strconv.AppendInt(dst, int64(size), 10)
+	return append(dst, '"')
+}
+
+// sendMedia serves immutable bytes (never a store value slice that can
+// change) without copying them.
+func sendMedia(c *fiber.Ctx, data []byte, etag []byte) error {
+	h := &c.Response().Header
+	h.SetContentTypeBytes(mimeMP4B)
+	h.SetCanonical(hdrCacheControl, immutableB)
+	h.SetCanonical(hdrETag, etag)
 	if notModified(c, etag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}

@@ -73,10 +73,29 @@ func (m *metrics) middleware(c *fiber.Ctx, next func() error) error {
 	err := next()
 	route := routeClass(c)
 	m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
-	m.requests.WithLabelValues(route, strconv.Itoa(c.Response().StatusCode())).Inc()
+	m.requests.WithLabelValues(route, statusLabel(c.Response().StatusCode())).Inc()
 	return err
 }
 
 func (m *metrics) handler() fiber.Handler {
 	return adaptor.HTTPHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+}
+
+// statusLabel is strconv.Itoa without an allocation for the usual codes.
+func statusLabel(code int) string {
+	switch code {
+	case 200:
+		return "200"
+	case 201:
+		return "201"
+	case 204:
+		return "204"
+	case 206:
+		return "206"
+	case 304:
+		return "304"
+	case 404:
+		return "404"
+	}
+	return strconv.Itoa(code)
 }

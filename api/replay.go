@@ -137,5 +137,5 @@ func (s *Server) replayFile(c *fiber.Ctx) error {
 	if err != nil {
 		return s.writeError(c, fmt.Errorf("%w: %v", origin.ErrUnprocessable, err))
 	}
-	return sendMedia(c, out, fmt.Sprintf(`"t%d-%s-%s"`, seq, c.Query("from"), c.Query("to")))
+	return sendMedia(c, out, []byte(fmt.Sprintf(`"t%d-%s-%s"`, seq, c.Query("from"), c.Query("to"))))
 }

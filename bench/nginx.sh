@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Segment and live-playlist GET throughput of hlsorigin against nginx serving
-# the same bytes as static files, measured in one run on this machine with
-# wrk, printed as ratios. Traffic goes to 127.0.0.1 only; every load run is
+# the same bytes as static files, and the live playlist against the smallest
+# fiber handler serving the same bytes from memory (bench/prebuilt), all
+# measured in one run on this machine with wrk, printed as ratios with the
+# budgets (PASS/MISS). Traffic goes to 127.0.0.1 only; every load run is
 # bounded by BENCH_DURATION.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +23,7 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 [ -x bin/hlsorigin ] || make -s build
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-OPORT=$(free_port); NPORT=$(free_port)
+OPORT=$(free_port); NPORT=$(free_port); PPORT=$(free_port)
 bin/hlsorigin -demo -addr "127.0.0.1:$OPORT" -data "$tmp/data" -admin-token bench -log-level error >"$tmp/origin.log" 2>&1 &
 pids+=($!)
 base="http://127.0.0.1:$OPORT"
@@ -32,6 +34,9 @@ root="$tmp/www"; mkdir -p "$root/live/demo/demo"
 curl -sf "$base/live/demo/demo/index.m3u8" >"$root/live/demo/demo/index.m3u8"
 curl -sf "$base/live/demo/demo/1.m4s" >"$root/live/demo/demo/1.m4s"
 seg_bytes=$(stat -c %s "$root/live/demo/demo/1.m4s")
+go build -o "$tmp/prebuilt" ./bench/prebuilt
+"$tmp/prebuilt" -addr "127.0.0.1:$PPORT" -file "$root/live/demo/demo/index.m3u8" -path /live/demo/demo/index.m3u8 &
+pids+=($!)
 cat >"$tmp/nginx.conf" <<CONF
 worker_processes 2;
 pid $tmp/nginx.pid;
@@ -62,15 +67,22 @@ rps() {
 echo "segment: $seg_bytes bytes; wrk -t2 -c$CONNS -d$DUR, best of $ROUNDS; machine: $(nproc) cores shared by wrk and the server"
 o_seg=$(rps "$base/live/demo/demo/1.m4s");               n_seg=$(rps "http://127.0.0.1:$NPORT/live/demo/demo/1.m4s")
 o_pl=$(rps "$base/live/demo/demo/index.m3u8");            n_pl=$(rps "http://127.0.0.1:$NPORT/live/demo/demo/index.m3u8")
-python3 - "$o_seg" "$n_seg" "$o_pl" "$n_pl" "$seg_bytes" <<'PY' | tee "$OUT/nginx.txt"
+p_pl=$(rps "http://127.0.0.1:$PPORT/live/demo/demo/index.m3u8")
+python3 - "$o_seg" "$n_seg" "$o_pl" "$n_pl" "$p_pl" "$seg_bytes" <<'PY' | tee "$OUT/nginx.txt"
 import json, sys
-o_seg, n_seg, o_pl, n_pl, size = map(float, sys.argv[1:])
-rows = [("segment GET", o_seg, n_seg), ("live playlist GET", o_pl, n_pl)]
-print(f"{'what':<20}{'hlsorigin req/s':>18}{'nginx req/s':>14}{'ratio':>8}")
-for name, o, n in rows:
-    print(f"{name:<20}{o:>18.0f}{n:>14.0f}{o/n:>8.2f}")
+o_seg, n_seg, o_pl, n_pl, p_pl, size = map(float, sys.argv[1:])
+rows = [("segment GET", o_seg, "nginx static", n_seg), ("live playlist GET", o_pl, "nginx static", n_pl),
+        ("live playlist GET", o_pl, "prebuilt bytes", p_pl)]
+print(f"{'what':<20}{'hlsorigin req/s':>16}  {'baseline':<15}{'req/s':>10}{'ratio':>8}")
+for name, o, bname, b in rows:
+    print(f"{name:<20}{o:>16.0f}  {bname:<15}{b:>10.0f}{o/b:>8.2f}")
 print(f"segment throughput: hlsorigin {o_seg*size/1e9:.2f} GB/s, nginx {n_seg*size/1e9:.2f} GB/s")
+def budget(what, got, want):
+    print(f"budget {what}: {got:.2f}x (>= {want}x) {'PASS' if got >= want else 'MISS'}")
+budget("segment GET vs nginx static", o_seg/n_seg, 1.5)
+budget("live playlist GET vs prebuilt bytes", o_pl/p_pl, 0.9)
 json.dump({"segment_rps": o_seg, "nginx_segment_rps": n_seg, "segment_ratio": o_seg/n_seg,
-           "playlist_rps": o_pl, "nginx_playlist_rps": n_pl, "playlist_ratio": o_pl/n_pl, "segment_bytes": size},
+           "playlist_rps": o_pl, "nginx_playlist_rps": n_pl, "playlist_ratio": o_pl/n_pl,
+           "prebuilt_playlist_rps": p_pl, "playlist_vs_prebuilt": o_pl/p_pl, "segment_bytes": size},
           open("bench/out/nginx.json", "w"), indent=1)
 PY

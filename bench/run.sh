@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== HTTP: hlsorigin vs nginx static (same bytes)"; bash bench/nginx.sh
+echo "== load: simulated viewers (hlsload) and concurrent ingests (ingestload), pause API under load"; bash bench/load.sh
 echo "== pause API latency and time to first slate segment"; go run ./bench/pausebench -channels 20 -rounds 3
+echo "== hot paths: one GET through the handler chain, allocations per request"
+go test -run '^$' -bench Hot -benchmem ./api 2>&1 | grep -E '^Benchmark'
 echo "== Go benchmarks (playlist render, store, replay playlist 24 h / 100 pauses, MP4 export)"
 go test -run '^$' -bench . -benchtime 3x ./manifest ./origin/store ./replay 2>&1 | grep -E '^(Benchmark|ok|PASS)'
 echo "== retention soak (bucket store vs single DB with deletes)"; make -s soak 2>&1 | tail -12

@@ -3,9 +3,12 @@ package origin
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"hlsorigin/segments"
 )
@@ -75,6 +78,9 @@ type Rendition struct {
 
 	hotMu sync.RWMutex
 	hot   map[uint64][]byte
+	// cold collapses concurrent store reads of the same segment (a CDN
+	// or many players asking for one that left the hot set) into one.
+	cold singleflight.Group
 
 	media atomic.Pointer[Published]
 	info  atomic.Pointer[RenditionInfo]
@@ -157,11 +163,14 @@ func (r *Rendition) Segment(seq uint64) (data []byte, notYet bool, err error) {
 	if seq >= next {
 		return nil, true, fmt.Errorf("segment %d of %q: %w", seq, r.name, ErrNotFound)
 	}
-	data, _, err = r.ch.o.store.Segment(r.ch.rec.ID, r.name, seq)
+	v, err, _ := r.cold.Do(strconv.FormatUint(seq, 10), func() (any, error) {
+		b, _, err := r.ch.o.store.Segment(r.ch.rec.ID, r.name, seq)
+		return b, err
+	})
 	if err != nil {
 		return nil, false, storageErr(fmt.Sprintf("segment %d of %q", seq, r.name), err)
 	}
-	return data, false, nil
+	return v.([]byte), false, nil
 }
 
 func (r *Rendition) putHot(seq uint64, data []byte) {
