@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
+
 	"hlsorigin/fixtures"
 	"hlsorigin/origin"
 )
@@ -64,7 +66,7 @@ func (fs *fixtureServer) fuzzCall(t *testing.T, method, path, token string, body
 	t.Helper()
 	r := httptest.NewRequest(method, path, bytes.NewReader(body))
 	r.Header.Set("Authorization", "Bearer "+token)
-	resp, err := fs.s.App().Test(r, -1)
+	resp, err := fs.s.App().Test(r, 10000)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -213,4 +215,52 @@ func FuzzRotateBody(f *testing.F) {
 			t.Fatalf("after rotate %q the last issued credentials fail", body)
 		}
 	})
+}
+
+// TestPanicAnswers500JSON: a panic in a handler never reaches the client
+// as a dropped connection: the recover middleware logs it and answers
+// 500 JSON {error, code:"internal"} without the panic's detail.
+func TestPanicAnswers500JSON(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	o, err := origin.Open(origin.Config{DataDir: t.TempDir()}, origin.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	log := slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
+	s, err := New(o, Options{AdminToken: testAdmin, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.App().Get("/api/v1/test-panic", func(*fiber.Ctx) error { panic("secret detail") })
+	resp, err := s.App().Test(httptest.NewRequest("GET", "/api/v1/test-panic", nil), 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	var e apiError
+	if resp.StatusCode != 500 || json.Unmarshal(b, &e) != nil || e.Code != "internal" || strings.Contains(string(b), "secret") {
+		t.Errorf("panic answered %d %s, want 500 JSON code internal without detail", resp.StatusCode, b)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "panic in handler") || !strings.Contains(logs.String(), "secret detail") {
+		t.Errorf("panic not logged:\n%s", logs.String())
+	}
+	// the server keeps serving
+	if resp, err := s.App().Test(httptest.NewRequest("GET", "/healthz", nil), 10000); err != nil || resp.StatusCode != 200 {
+		t.Errorf("healthz after a panic: %v %v", resp, err)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
