@@ -37,7 +37,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "admin token (random, pass -admin-token to fix it): %s\n", admin)
 	}
-	srv, err := api.New(o, api.Options{AdminToken: admin, Logger: log, ReplayMinRecording: cfg.ReplayMin})
+	opt := api.Options{AdminToken: admin, Logger: log, ReplayMinRecording: cfg.ReplayMin}
+	if !cfg.RateLimits {
+		opt.RateLimits = api.NoRateLimits()
+	}
+	srv, err := api.New(o, opt)
 	if err != nil {
 		return err
 	}
