@@ -60,6 +60,8 @@ fuzz:
 	$(GO) test ./segments -run '^$$' -fuzz FuzzParseInit -fuzztime $(FUZZTIME)
 	$(GO) test ./manifest -run '^$$' -fuzz FuzzParseIngest -fuzztime $(FUZZTIME)
 	$(GO) test ./slate -run '^$$' -fuzz FuzzPrepareUpload -fuzztime $(FUZZTIME)
+	for t in FuzzCreateChannelBody FuzzPatchChannelBody FuzzPauseResumeBody FuzzRotateBody; do \
+	  $(GO) test ./api -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s || exit 1; done
 
 soak:
 	HLSORIGIN_SOAK=1 $(GO) test ./origin/store -run Soak -v -timeout 30m

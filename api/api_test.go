@@ -27,12 +27,24 @@ type fixtureServer struct {
 // through HTTP exactly as ffmpeg would send it.
 func newFixtureServer(t *testing.T) *fixtureServer {
 	t.Helper()
-	o, err := origin.Open(origin.Config{DataDir: t.TempDir()}, origin.Hooks{})
+	return newFixtureServerWith(t, Options{AdminToken: testAdmin})
+}
+
+// newFixtureServerWith is newFixtureServer with server options.
+func newFixtureServerWith(t *testing.T, opt Options) *fixtureServer {
+	t.Helper()
+	return newFixtureServerCfg(t, origin.Config{DataDir: t.TempDir()}, opt)
+}
+
+// newFixtureServerCfg is newFixtureServer with origin and server options.
+func newFixtureServerCfg(t *testing.T, cfg origin.Config, opt Options) *fixtureServer {
+	t.Helper()
+	o, err := origin.Open(cfg, origin.Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { o.Close() })
-	s, err := New(o, Options{AdminToken: testAdmin})
+	s, err := New(o, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +99,15 @@ func (fs *fixtureServer) raw(t *testing.T, method, path, token string, body []by
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	return resp
+}
+
+// status performs a request and returns its status and body.
+func (fs *fixtureServer) status(t *testing.T, method, path, token, body string) (int, []byte) {
+	t.Helper()
+	resp := fs.raw(t, method, path, token, []byte(body), nil)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }
 
 func (fs *fixtureServer) put(t *testing.T, path, token string, body []byte, want int) {

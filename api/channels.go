@@ -10,7 +10,7 @@ import (
 )
 
 func (s *Server) channelRoutes() {
-	s.app.Post("/api/v1/channels", s.createChannel)
+	s.app.Post("/api/v1/channels", s.limiter(LimitCreate).Handler(), s.createChannel)
 	s.app.Get("/api/v1/channels", s.listChannels)
 	s.app.Get("/api/v1/channels/:id", s.getChannel)
 	s.app.Patch("/api/v1/channels/:id", s.patchChannel)
@@ -51,6 +51,7 @@ func (s *Server) createChannel(c *fiber.Ctx) error {
 		return s.writeError(c, err)
 	}
 	s.log.Info("channel created", "channel", ch.ID())
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(createChannelResp{ID: ch.ID(), Title: ch.Title(),
 		StreamKey: cr.StreamKey, HostToken: cr.HostToken})
 }

@@ -10,8 +10,8 @@ import (
 )
 
 func (s *Server) pauseRoutes() {
-	s.app.Post("/api/v1/channels/:id/pause", s.pause)
-	s.app.Post("/api/v1/channels/:id/resume", s.resume)
+	s.app.Post("/api/v1/channels/:id/pause", s.limiter(LimitPause).Handler(), s.pause)
+	s.app.Post("/api/v1/channels/:id/resume", s.limiter(LimitPause).Handler(), s.resume)
 	s.app.Get("/api/v1/channels/:id/pauses", s.listPauses)
 }
 

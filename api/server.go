@@ -32,7 +32,15 @@ type Options struct {
 	// ReplayMinRecording: replays leave pauses out only of recordings at
 	// least this long (shorter ones are served whole). Default 0.
 	ReplayMinRecording time.Duration
-	Logger             *slog.Logger
+	// RateLimits per route class (LimitCreate, LimitPause, ...), per client
+	// IP; a class left out gets DefaultRateLimits. NoRateLimits() turns
+	// them all off.
+	RateLimits map[string]RateLimit
+	// RateLimitClients bounds the addresses each limiter remembers (default 10,000).
+	RateLimitClients int
+	// Now is the rate limiters' clock (default time.Now; tests use a fake).
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Server wires the origin to HTTP.
@@ -45,6 +53,9 @@ type Server struct {
 	opt       Options
 	done      chan struct{} // closed on Shutdown: ends event streams
 	closeOnce sync.Once
+
+	limMu    sync.Mutex
+	limiters map[string]*Limiter
 }
 
 // New builds the server and its routes.
@@ -95,7 +106,7 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 func (s *Server) routes() {
 	a := s.app
 	a.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
-		s.log.Error("panic in handler", "path", c.Path(), "panic", e)
+		s.log.Error("panic in handler", "path", logPath(c), "panic", e)
 	}}))
 	a.Use(s.countRequests)
 	a.Use(cors.New(cors.Config{AllowOrigins: "*", AllowMethods: "GET,HEAD,OPTIONS",
@@ -115,6 +126,7 @@ func (s *Server) routes() {
 	s.replayRoutes()
 	s.audienceRoutes()
 	s.slateRoutes()
+	s.rotateRoutes()
 	s.webRoutes()
 }
 

@@ -105,7 +105,10 @@ func (ch *Channel) SetTitle(title string) error {
 
 // CheckStreamKey verifies an ingest credential in constant time.
 func (ch *Channel) CheckStreamKey(key string) error {
-	if !tokenMatches(key, ch.rec.KeyHash) {
+	ch.mu.Lock()
+	hash := ch.rec.KeyHash
+	ch.mu.Unlock()
+	if !tokenMatches(key, hash) {
 		return fmt.Errorf("stream key: %w", ErrUnauthorized)
 	}
 	return nil
@@ -113,7 +116,10 @@ func (ch *Channel) CheckStreamKey(key string) error {
 
 // CheckHostToken verifies a host credential in constant time.
 func (ch *Channel) CheckHostToken(tok string) error {
-	if !tokenMatches(tok, ch.rec.HostHash) {
+	ch.mu.Lock()
+	hash := ch.rec.HostHash
+	ch.mu.Unlock()
+	if !tokenMatches(tok, hash) {
 		return fmt.Errorf("host token: %w", ErrForbidden)
 	}
 	return nil

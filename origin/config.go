@@ -30,6 +30,11 @@ type Config struct {
 	HotSegments int
 	// MaxSegmentBytes bounds one ingest body. Default 32 MiB.
 	MaxSegmentBytes int
+	// MinFreeBytes is the free space the data directory's filesystem must
+	// keep: media writes fail with ErrDiskFull (HTTP 507) below it, while
+	// playlists and stored segments are still served. Default 512 MiB;
+	// negative disables the check.
+	MinFreeBytes int64
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger defaults to slog.Default().

@@ -50,7 +50,8 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(store.Options{Dir: cfg.DataDir, Retention: cfg.Retention, Logger: cfg.Logger, Now: cfg.Now})
+	st, err := store.Open(store.Options{Dir: cfg.DataDir, Retention: cfg.Retention, MinFreeBytes: cfg.MinFreeBytes,
+		Logger: cfg.Logger, Now: cfg.Now})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.DataDir, err)
 	}
@@ -115,7 +116,7 @@ type Credentials struct {
 // CreateChannel creates a channel and returns its one-time credentials.
 func (o *Origin) CreateChannel(id, title string) (*Channel, Credentials, error) {
 	if !ValidChannelID(id) {
-		return nil, Credentials{}, fmt.Errorf("channel id %q: letters, digits, '_' or '-', 1-64 chars: %w", id, ErrInvalid)
+		return nil, Credentials{}, fmt.Errorf("channel id %q: lower-case letters, digits, '_' or '-', 1-64 chars, not starting with '_' or '-': %w", id, ErrInvalid)
 	}
 	if len(title) > 200 {
 		return nil, Credentials{}, fmt.Errorf("title longer than 200 bytes: %w", ErrInvalid)

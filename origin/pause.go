@@ -68,7 +68,8 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 	if p := ch.openPause(); p != nil {
 		return *p, nil
 	}
-	p := Pause{ID: fmt.Sprintf("p%d", at.UnixMilli()), StartedAt: at, Audio: req.Audio}
+	at = ch.pauseStart(at)
+	p := Pause{ID: ch.pauseID(at), StartedAt: at, Audio: req.Audio}
 	p.Slate = ch.o.pickSlate(ch, req.Slate)
 	if m, ok := ch.mediaAt(at); ok {
 		m -= PauseMargin

@@ -146,6 +146,6 @@ func (ch *Channel) loadPauses() error {
 	if err != nil {
 		return storageErr("list pauses", err)
 	}
-	sort.Slice(ch.pauses, func(i, j int) bool { return ch.pauses[i].StartedAt.Before(ch.pauses[j].StartedAt) })
+	sortPauses(ch.pauses)
 	return bad
 }

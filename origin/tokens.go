@@ -35,12 +35,13 @@ func tokenMatches(tok string, hash []byte) bool {
 }
 
 var (
-	channelIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+	channelIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	fileNameRe  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$`)
 )
 
-// ValidChannelID reports whether id can name a channel (letters, digits,
-// '_' and '-', 1 to 64 characters, starting with a letter or digit).
+// ValidChannelID reports whether id can name a channel: lower-case letters,
+// digits, '_' and '-', 1 to 64 characters, starting with a letter or digit
+// (one spelling per channel: no look-alike ids differing only in case).
 func ValidChannelID(id string) bool { return channelIDRe.MatchString(id) }
 
 // validFileName accepts ingest file names: no path separators, no "..".
@@ -55,26 +56,4 @@ func containsDotDot(s string) bool {
 		}
 	}
 	return false
-}
-
-// RotateCredentials replaces the stream key and host token; the old ones
-// stop working at once. The new ones are returned once.
-func (ch *Channel) RotateCredentials() (Credentials, error) {
-	var cr Credentials
-	var err error
-	if cr.StreamKey, err = newToken(); err != nil {
-		return cr, err
-	}
-	if cr.HostToken, err = newToken(); err != nil {
-		return cr, err
-	}
-	ch.mu.Lock()
-	defer ch.mu.Unlock()
-	old := ch.rec
-	ch.rec.KeyHash, ch.rec.HostHash = hashToken(cr.StreamKey), hashToken(cr.HostToken)
-	if err := ch.saveLocked(); err != nil {
-		ch.rec = old
-		return Credentials{}, err
-	}
-	return cr, ch.o.store.Sync()
 }

@@ -24,6 +24,8 @@ type config struct {
 	LogLevel       string        // debug|info|warn|error; default info
 	ReplayMin      time.Duration // replays cut pauses only from recordings at least this long; default 0
 	Slates         slateFlags
+	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
+	RateLimits     bool  // per-client-IP rate limits on API writes; default on
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -40,6 +42,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.ReplayMin, "replay-min-recording", 0, "leave pauses out of replays only for recordings at least this long")
 	c.Slates.register(fs)
+	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume and rotation")
+	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

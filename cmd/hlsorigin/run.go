@@ -28,7 +28,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	log := newLogger(cfg.LogLevel)
 	o, err := origin.Open(origin.Config{DataDir: cfg.Data, Retention: cfg.Retention, TargetDuration: cfg.TargetDuration,
-		WindowFactor: cfg.WindowFactor, Logger: log}, origin.Hooks{})
+		WindowFactor: cfg.WindowFactor, MinFreeBytes: cfg.MinFreeBytes, Logger: log}, origin.Hooks{})
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "admin token (random, pass -admin-token to fix it): %s\n", admin)
 	}
-	srv, err := api.New(o, api.Options{AdminToken: admin, Logger: log, ReplayMinRecording: cfg.ReplayMin})
+	opt := api.Options{AdminToken: admin, Logger: log, ReplayMinRecording: cfg.ReplayMin}
+	if !cfg.RateLimits {
+		opt.RateLimits = api.NoRateLimits()
+	}
+	srv, err := api.New(o, opt)
 	if err != nil {
 		return err
 	}

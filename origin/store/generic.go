@@ -1,6 +1,13 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// reserveRecordMax bounds a durable record that may use the free-space reserve.
+const reserveRecordMax = 64 << 10
 
 // PutRecord stores a generic record under a registered kind (see
 // recordKinds in schema.go) and validated key parts. With durable, the
@@ -15,7 +22,12 @@ func (s *Store) PutRecord(kind string, parts []string, val []byte, durable bool)
 	if err != nil {
 		return fmt.Errorf("put record: %w", err)
 	}
-	if err := s.set("put record "+kind, k, val); err != nil || !durable {
+	if !durable || len(val) > reserveRecordMax {
+		return s.set("put record "+kind, k, val)
+	}
+	// Durable records are small fail-closed state (a pause): they may use
+	// the free-space reserve, so a host can still pause on a full disk.
+	if err := wrap("put record "+kind, s.meta.Update(func(txn *badger.Txn) error { return txn.Set(k, val) })); err != nil {
 		return err
 	}
 	return wrap("sync record "+kind, s.meta.Sync())

@@ -157,12 +157,17 @@ func TestDiskFull(t *testing.T) {
 		s.PutSegment("c", "r", 2, time.Now(), nil, payload(2, 5000)),
 		s.PutStaged("c", "x.m4s", time.Now(), nil, []byte("x")),
 		s.PutChannel("c", []byte("{}")),
-		s.PutRecord("p", []string{"c", "1"}, nil, true),
+		s.PutRecord("p", []string{"c", "1"}, nil, false),
+		s.PutRecord("p", []string{"c", "2"}, make([]byte, reserveRecordMax+1), true),
 	}
 	for i, err := range errs {
 		if !errors.Is(err, ErrDiskFull) {
 			t.Errorf("write %d on a full disk: %v", i, err)
 		}
+	}
+	// a small durable record (a pause: fail-closed state) uses the reserve
+	if err := s.PutRecord("p", []string{"c", "3"}, []byte(`{"id":"p1"}`), true); err != nil {
+		t.Errorf("durable record on a full disk: %v", err)
 	}
 	if _, _, err := s.Segment("c", "r", 1); err != nil {
 		t.Errorf("reads must still work on a full disk: %v", err)
