@@ -13,7 +13,7 @@ import (
 	"strings"
 	"unicode"
 
-	"hlsorigin/topic"
+	"hlsorigin/slate/topic"
 )
 
 // LoadBlocklist reads blocklist terms from a file: one term per line

@@ -20,7 +20,7 @@ import (
 	"hlsorigin/fixtures"
 	"hlsorigin/origin/store"
 	"hlsorigin/slate"
-	"hlsorigin/topic"
+	"hlsorigin/slate/topic"
 )
 
 // Slate statuses.

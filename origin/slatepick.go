@@ -3,7 +3,7 @@ package origin
 import (
 	"fmt"
 
-	"hlsorigin/topic"
+	"hlsorigin/slate/topic"
 )
 
 // Weights of a channel's key information in topic matching.
