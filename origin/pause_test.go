@@ -2,6 +2,8 @@ package origin
 
 import (
 	"bytes"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -226,5 +228,44 @@ func TestResumeBeforeFirstPresentation(t *testing.T) {
 	}
 	if bytes.Contains(b.Segments[2], sps) {
 		t.Fatal("fixture already carries its SPS in band: the test proves nothing")
+	}
+}
+
+// TestCutNeverLetsPausedFramesThrough: whatever the pipeline latency of
+// each segment (the anchor's included), the cut maps the pause instant to a
+// media time no later than the true one (no paused frame served), and no
+// earlier than the larger of the anchor's and the segment's own latency
+// (plus PauseMargin) explain: the origin cannot know capture times, so it
+// takes the latest capture either bound allows.
+func TestCutNeverLetsPausedFramesThrough(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	capture0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	const dur = 2.0
+	at := func(s float64) time.Time { return capture0.Add(time.Duration(s * float64(time.Second))) }
+	for round := range 500 {
+		latency0 := rng.Float64() * 3
+		// The program date time was anchored on segment 0's arrival.
+		pdtOf := func(i int) time.Time { return at(float64(i)*dur + latency0) }
+		r := &Rendition{segs: []SegmentInfo{{}}}
+		for i := range 20 {
+			lat := 0.05 + rng.Float64()*2.5
+			start := float64(i) * dur
+			info := SegmentInfo{PDT: pdtOf(i), Duration: dur}
+			arrived := at(start + dur + lat) // capture of the last frame plus latency
+			earliest := r.earliestStart(info, arrived)
+			pause := start + rng.Float64()*dur // true capture instant of the pause
+			ch := &Channel{pauses: []Pause{{StartedAt: at(pause)}}}
+			from, _, p := ch.cutFor(start, dur, info.PDT, arrived, earliest)
+			if p == nil {
+				t.Fatalf("round %d seg %d: pause at %.2f not found", round, i, pause)
+			}
+			if from > pause+1e-9 {
+				t.Fatalf("round %d seg %d: cut at %.3f after the pause at %.3f (latency0 %.2f, latency %.2f)",
+					round, i, from, pause, latency0, lat)
+			}
+			if early := pause - from; !math.IsInf(from, -1) && early > math.Max(latency0, lat)+PauseMargin+1e-6 {
+				t.Fatalf("round %d seg %d: cut %.3f s early (latency0 %.2f, latency %.2f)", round, i, early, latency0, lat)
+			}
+		}
 	}
 }

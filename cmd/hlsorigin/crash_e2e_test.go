@@ -15,6 +15,7 @@ import (
 
 	"hlsorigin/fixtures"
 	"hlsorigin/manifest/hlscheck"
+	"hlsorigin/origin"
 	"hlsorigin/segments"
 )
 
@@ -231,8 +232,8 @@ func (c *crashClient) run(p *proc) {
 		switch {
 		case c.paused:
 			s.class = "paused"
-		case !c.resumed.IsZero() && time.Since(c.resumed) < 2500*time.Millisecond:
-			s.class = "transition" // within a segment duration of the resume: slate until the next keyframe
+		case !c.resumed.IsZero() && time.Since(c.resumed) < transitionAfterResume:
+			s.class = "transition" // slate until the next keyframe after the resume, plus the resume margin
 		}
 		c.segs = append(c.segs, s)
 		c.next++
@@ -284,6 +285,12 @@ func (c *crashClient) reconnect(t *testing.T, p *proc) {
 	p.mustCall(t, "PUT", "/ingest/crash/"+c.m.InitName, c.creds.StreamKey, c.m.Init, 201, nil)
 	p.mustCall(t, "PUT", "/ingest/crash/index.m3u8", c.creds.StreamKey, c.playlist(), 201, nil)
 }
+
+// transitionAfterResume: a segment arriving this soon after a resume may
+// still start with slate. Its start maps at worst to its arrival minus its
+// duration (2 s), and host video returns origin.ResumeMargin after the
+// resume instant; half a second of slack.
+var transitionAfterResume = time.Duration((2+origin.ResumeMargin+0.5)*float64(time.Second))
 
 var mediaSeqRe = regexp.MustCompile(`#EXT-X-MEDIA-SEQUENCE:(\d+)`)
 var uriRe = regexp.MustCompile(`(?m)^(\d+)\.m4s$`)
