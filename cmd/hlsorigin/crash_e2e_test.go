@@ -290,7 +290,7 @@ func (c *crashClient) reconnect(t *testing.T, p *proc) {
 // still start with slate. Its start maps at worst to its arrival minus its
 // duration (2 s), and host video returns origin.ResumeMargin after the
 // resume instant; half a second of slack.
-var transitionAfterResume = time.Duration((2+origin.ResumeMargin+0.5)*float64(time.Second))
+var transitionAfterResume = time.Duration((2 + origin.ResumeMargin + 0.5) * float64(time.Second))
 
 var mediaSeqRe = regexp.MustCompile(`#EXT-X-MEDIA-SEQUENCE:(\d+)`)
 var uriRe = regexp.MustCompile(`(?m)^(\d+)\.m4s$`)
