@@ -35,6 +35,10 @@ type Config struct {
 	// playlists and stored segments are still served. Default 512 MiB;
 	// negative disables the check.
 	MinFreeBytes int64
+	// ResumeMargin delays the return of host video after a resume, to
+	// cover encoder pipeline latency the origin cannot observe. Default
+	// DefaultResumeMargin; negative means none.
+	ResumeMargin time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger defaults to slog.Default().
@@ -63,6 +67,11 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSegmentBytes == 0 {
 		c.MaxSegmentBytes = 32 << 20
+	}
+	if c.ResumeMargin == 0 {
+		c.ResumeMargin = DefaultResumeMargin
+	} else if c.ResumeMargin < 0 {
+		c.ResumeMargin = 0
 	}
 	if c.Now == nil {
 		c.Now = time.Now

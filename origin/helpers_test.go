@@ -31,7 +31,9 @@ func (c *clock) Advance(d time.Duration) {
 // openTest opens an origin over dir with a test clock.
 func openTest(t *testing.T, dir string, c *clock) *Origin {
 	t.Helper()
-	o, err := Open(Config{DataDir: dir, Now: c.Now}, Hooks{})
+	// A 1 s resume margin: the unit tests place resume instants within
+	// 2 s fixture segments (the default margin is longer than a segment).
+	o, err := Open(Config{DataDir: dir, Now: c.Now, ResumeMargin: time.Second}, Hooks{})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -44,10 +44,14 @@ type SlatePicker func(ch *Channel, requested string) SlateChoice
 // cut earlier, never later.
 const PauseMargin = 0.25
 
-// ResumeMargin is how much later than the mapped resume instant host video
-// may return: arrival only bounds capture from above, so the earliest
-// plausible capture time still includes the encoder's own latency.
-const ResumeMargin = 1.0
+// DefaultResumeMargin is how much later than the mapped resume instant
+// host video returns by default (Config.ResumeMargin). Arrival only bounds
+// capture from above: the least pipeline latency seen recently is taken
+// out (see earliestStart), but latency before the encoder stamps a frame
+// is invisible to the origin, and frames captured before the resume could
+// otherwise arrive after it. A few seconds more slate after "I'm back" is
+// the price of never showing a paused moment.
+const DefaultResumeMargin = 3 * time.Second
 
 // Pause starts a pause. The state is durable (synced to disk) before it
 // returns. A pause while paused changes nothing and returns the open one.
@@ -170,7 +174,7 @@ func (ch *Channel) mediaAt(t time.Time) (float64, bool) {
 // pause maps through the latest plausible capture time of the segment's
 // start (its program date time, or its arrival minus its duration when
 // that is later, i.e. the encoder fell behind), minus PauseMargin; the
-// resume maps through the earliest (see earliestStart), plus ResumeMargin.
+// resume maps through the earliest (see earliestStart), plus Config.ResumeMargin.
 func (ch *Channel) cutFor(start, dur float64, pdt, arrived, earliest time.Time) (from, to float64, p *Pause) {
 	end := start + dur
 	late, early := pdt, pdt
@@ -187,7 +191,7 @@ func (ch *Channel) cutFor(start, dur float64, pdt, arrived, earliest time.Time) 
 		from = start + q.StartedAt.Sub(late).Seconds() - PauseMargin
 		to = math.Inf(1)
 		if q.EndedAt != nil {
-			to = start + q.EndedAt.Sub(early).Seconds() + ResumeMargin
+			to = start + q.EndedAt.Sub(early).Seconds() + ch.o.cfg.ResumeMargin.Seconds()
 		}
 		if from < end && to > start {
 			if from <= start {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"hlsorigin/origin"
 )
 
 // config is layered: defaults -> flags -> HLSORIGIN_* environment
@@ -23,6 +25,7 @@ type config struct {
 	WindowFactor   float64       // live window in target durations; default 4
 	LogLevel       string        // debug|info|warn|error; default info
 	ReplayMin      time.Duration // replays cut pauses only from recordings at least this long; default 0
+	ResumeMargin   time.Duration // extra slate after a resume, covering unseen encoder latency
 	Slates         slateFlags
 	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
 	RateLimits     bool  // per-client-IP rate limits on API writes; default on
@@ -40,6 +43,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.TargetDuration, "target-duration", 0, "fixed EXT-X-TARGETDURATION in seconds (0: from the first segment)")
 	fs.Float64Var(&c.WindowFactor, "window-factor", 4, "live window length in target durations (>= 3)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.DurationVar(&c.ResumeMargin, "resume-margin", origin.DefaultResumeMargin, "host video returns this much after the mapped resume instant (covers encoder latency the origin cannot see; 0 or negative: none)")
 	fs.DurationVar(&c.ReplayMin, "replay-min-recording", 0, "leave pauses out of replays only for recordings at least this long")
 	c.Slates.register(fs)
 	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume and rotation")

@@ -288,9 +288,9 @@ func (c *crashClient) reconnect(t *testing.T, p *proc) {
 
 // transitionAfterResume: a segment arriving this soon after a resume may
 // still start with slate. Its start maps at worst to its arrival minus its
-// duration (2 s), and host video returns origin.ResumeMargin after the
+// duration (2 s), and host video returns origin.DefaultResumeMargin after the
 // resume instant; half a second of slack.
-var transitionAfterResume = time.Duration((2 + origin.ResumeMargin + 0.5) * float64(time.Second))
+var transitionAfterResume = 2*time.Second + origin.DefaultResumeMargin + 500*time.Millisecond
 
 var mediaSeqRe = regexp.MustCompile(`#EXT-X-MEDIA-SEQUENCE:(\d+)`)
 var uriRe = regexp.MustCompile(`(?m)^(\d+)\.m4s$`)

@@ -153,8 +153,8 @@ func checkFrames(t *testing.T, what string, frames []frameStamp, pauseAt, resume
 	}
 	// Host video returns from the first keyframe at or after resume (plus
 	// the resume margin when the pipeline latency is unknown): GOP is 2 s,
-	// plus origin.ResumeMargin, plus up to 1 s of latency estimate.
-	if firstAfter != 0 && time.Duration(firstAfter-r)*time.Millisecond > 2*time.Second+time.Duration(origin.ResumeMargin*float64(time.Second))+time.Second {
+	// plus origin.DefaultResumeMargin, plus up to 1 s of latency estimate.
+	if firstAfter != 0 && time.Duration(firstAfter-r)*time.Millisecond > 2*time.Second+origin.DefaultResumeMargin+time.Second {
 		t.Errorf("%s: first host frame after resume captured %v after it", what, time.Duration(firstAfter-r)*time.Millisecond)
 	}
 	if early > 0 && time.Duration(p-lastBefore(frames, p))*time.Millisecond > early {

@@ -47,7 +47,7 @@ func testReplay(t *testing.T, s *server, id, layout, video, audio, playlist stri
 	waitForSegments(t, s, id, rends, 2)
 	var pauses [][2]time.Time
 	for i := 0; i < 2; i++ {
-		time.Sleep(4 * time.Second)
+		time.Sleep(6 * time.Second) // host video between the pauses: resume margin + next keyframe
 		var p struct {
 			Pause struct {
 				StartedAt time.Time  `json:"started_at"`

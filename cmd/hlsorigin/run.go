@@ -28,7 +28,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	log := newLogger(cfg.LogLevel)
 	o, err := origin.Open(origin.Config{DataDir: cfg.Data, Retention: cfg.Retention, TargetDuration: cfg.TargetDuration,
-		WindowFactor: cfg.WindowFactor, MinFreeBytes: cfg.MinFreeBytes, Logger: log}, origin.Hooks{})
+		WindowFactor: cfg.WindowFactor, MinFreeBytes: cfg.MinFreeBytes, ResumeMargin: resumeMargin(cfg.ResumeMargin), Logger: log}, origin.Hooks{})
 	if err != nil {
 		return err
 	}
@@ -124,4 +124,13 @@ func newLogger(level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// resumeMargin maps the flag to origin.Config: 0 on the command line means
+// none (the config's zero value means the default).
+func resumeMargin(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }

@@ -267,7 +267,7 @@ func TestE2EUploadedSlate(t *testing.T) {
 	}
 	time.Sleep(8 * time.Second)
 	resume()
-	time.Sleep(6 * time.Second)
+	time.Sleep(9 * time.Second) // host video again (resume margin + next keyframe) between the two slates
 	if sl := pause(bad["id"].(string)); sl["id"] != "default" || !strings.Contains(sl["reason"].(string), "rejected: blocked term") {
 		t.Errorf("pause 2 slate: %v", sl)
 	}
