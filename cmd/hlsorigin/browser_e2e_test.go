@@ -20,6 +20,8 @@ type playerResult struct {
 	H264       bool             `json:"h264"`
 	Width      int              `json:"width"`
 	Events     []map[string]any `json:"events"`
+	Watched    float64          `json:"watched"`   // wall seconds from the first frame played to the end
+	StartedAt  int64            `json:"startedAt"` // when the first frame played (Unix ms)
 }
 
 // TestBrowserPlaysThroughPause: hls.js in headless chromium plays a live
@@ -48,10 +50,12 @@ func TestBrowserPlaysThroughPause(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(10 * time.Second)
+	pausedAt := time.Now()
 	if st := s.do(t, "POST", "/api/v1/channels/browser/pause", cr.HostToken, nil, nil); st != 200 {
 		t.Fatalf("pause: %d", st)
 	}
 	time.Sleep(10 * time.Second)
+	resumedAt := time.Now()
 	if st := s.do(t, "POST", "/api/v1/channels/browser/resume", cr.HostToken, nil, nil); st != 200 {
 		t.Fatalf("resume: %d", st)
 	}
@@ -63,15 +67,26 @@ func TestBrowserPlaysThroughPause(t *testing.T) {
 	if err := json.Unmarshal(bytes.TrimSpace(out.Bytes()), &res); err != nil {
 		t.Fatalf("player output %q: %v", out.String(), err)
 	}
-	t.Logf("browser: played %.1f s, longest stall %.0f ms, %d hls.js errors (fatal %d), h264 %v, width %d",
-		res.Played, res.MaxStallMs, res.Errors, len(res.Fatal), res.H264, res.Width)
+	t.Logf("browser: played %.1f s in %.1f s, longest stall %.0f ms, %d hls.js errors (fatal %d), h264 %v, width %d",
+		res.Played, res.Watched, res.MaxStallMs, res.Errors, len(res.Fatal), res.H264, res.Width)
 	if len(res.Fatal) > 0 {
 		t.Errorf("fatal player errors: %v", res.Fatal)
 	}
 	if res.MaxStallMs > 2000+250 { // one segment, plus the 200 ms sampling period
 		t.Errorf("stalled %.0f ms, longer than one segment; events %v", res.MaxStallMs, res.Events)
 	}
-	if res.Played < 25 {
-		t.Errorf("played only %.1f s of 34 s; events %v", res.Played, res.Events)
+	// Playing from before the pause until well after the resume (the
+	// slate and the host's return), and for all of that time but stalls.
+	started := time.UnixMilli(res.StartedAt)
+	if res.StartedAt == 0 || !started.Before(pausedAt) {
+		t.Fatalf("playback started at %v, not before the pause at %v (load?)", started.Format("15:04:05.000"), pausedAt.Format("15:04:05.000"))
+	}
+	if end := started.Add(time.Duration(res.Watched * float64(time.Second))); end.Sub(resumedAt) < 6*time.Second {
+		t.Errorf("watched only until %v after the resume", end.Sub(resumedAt))
+	}
+	// A player stuck at a discontinuity plays next to nothing; a starved
+	// machine plays somewhat slower than real time (decoding), hence 60%.
+	if res.Played < 0.6*res.Watched {
+		t.Errorf("played %.1f s in %.1f s of watching; events %v", res.Played, res.Watched, res.Events)
 	}
 }

@@ -9,7 +9,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
 });
-const result = { url, samples: 0, played: 0, maxStallMs: 0, fatal: [], errors: 0, h264: false, width: 0 };
+const result = { url, samples: 0, played: 0, watched: 0, startedAt: 0, maxStallMs: 0, fatal: [], errors: 0, h264: false, width: 0 };
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => result.fatal.push({ details: 'page error: ' + e.message }));
@@ -24,7 +24,7 @@ try {
     });
     const now = Date.now();
     result.samples++;
-    if (first === null && s.t > 0) { first = s.t; lastMoveAt = now; }
+    if (first === null && s.t > 0) { first = s.t; lastMoveAt = now; result.startedAt = now; }
     if (first !== null) {
       if (s.t > last) lastMoveAt = now;
       result.maxStallMs = Math.max(result.maxStallMs, now - lastMoveAt);
@@ -36,6 +36,7 @@ try {
     await new Promise((r) => setTimeout(r, 200));
   }
   result.played = first === null ? 0 : last - first;
+  result.watched = first === null ? 0 : (Date.now() - result.startedAt) / 1000;
   result.events = await page.evaluate(() => window.hlsEvents || []);
 } finally {
   await browser.close();
