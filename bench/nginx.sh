@@ -55,19 +55,21 @@ pids+=($!)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$NPORT/live/demo/demo/1.m4s" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$NPORT/live/demo/demo/1.m4s" >/dev/null || { echo "nginx did not start:"; cat "$tmp/nginx.err"; exit 1; }
 
-# rps URL -> requests/s (best of ROUNDS runs of DUR each)
-rps() {
-  local best=0 r
-  for _ in $(seq "$ROUNDS"); do
-    r=$(wrk -t2 -c"$CONNS" -d"$DUR" --latency "$1" | awk '/Requests\/sec/ {print $2}')
-    best=$(python3 -c "print(max($best, $r))")
+# Rounds interleave the targets (origin, nginx, prebuilt, ...) so that load
+# from elsewhere on the shared machine hits them alike; best of ROUNDS each.
+declare -A best
+urls=("$base/live/demo/demo/1.m4s" "http://127.0.0.1:$NPORT/live/demo/demo/1.m4s"
+      "$base/live/demo/demo/index.m3u8" "http://127.0.0.1:$NPORT/live/demo/demo/index.m3u8"
+      "http://127.0.0.1:$PPORT/live/demo/demo/index.m3u8")
+echo "segment: $seg_bytes bytes; wrk -t2 -c$CONNS -d$DUR, best of $ROUNDS interleaved rounds; machine: $(nproc) cores shared by wrk and the servers (load average $(cut -d' ' -f1 /proc/loadavg))"
+for _ in $(seq "$ROUNDS"); do
+  for u in "${urls[@]}"; do
+    r=$(wrk -t2 -c"$CONNS" -d"$DUR" "$u" | awk '/Requests\/sec/ {print $2}')
+    best[$u]=$(python3 -c "print(max(${best[$u]:-0}, ${r:-0}))")
   done
-  echo "$best"
-}
-echo "segment: $seg_bytes bytes; wrk -t2 -c$CONNS -d$DUR, best of $ROUNDS; machine: $(nproc) cores shared by wrk and the server"
-o_seg=$(rps "$base/live/demo/demo/1.m4s");               n_seg=$(rps "http://127.0.0.1:$NPORT/live/demo/demo/1.m4s")
-o_pl=$(rps "$base/live/demo/demo/index.m3u8");            n_pl=$(rps "http://127.0.0.1:$NPORT/live/demo/demo/index.m3u8")
-p_pl=$(rps "http://127.0.0.1:$PPORT/live/demo/demo/index.m3u8")
+done
+o_seg=${best[${urls[0]}]}; n_seg=${best[${urls[1]}]}
+o_pl=${best[${urls[2]}]}; n_pl=${best[${urls[3]}]}; p_pl=${best[${urls[4]}]}
 python3 - "$o_seg" "$n_seg" "$o_pl" "$n_pl" "$p_pl" "$seg_bytes" <<'PY' | tee "$OUT/nginx.txt"
 import json, sys
 o_seg, n_seg, o_pl, n_pl, p_pl, size = map(float, sys.argv[1:])
