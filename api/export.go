@@ -37,7 +37,7 @@ func (s *Server) replayMP4(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes */%d", ex.Size))
 		return s.writeError(c, err)
 	}
-	rd, err := replay.NewReader(ex, r, from, to)
+	rd, err := replay.NewReader(ex, r.ArchiveSource(), from, to)
 	if err != nil {
 		return s.writeError(c, err)
 	}

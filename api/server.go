@@ -82,6 +82,7 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 		ErrorHandler:          s.writeError,
 		StrictRouting:         true,
 	})
+	s.metrics.reg.MustRegister(segmentCacheCollectors(o)...)
 	o.SetHooks(origin.Hooks{
 		SegmentStored:  func(ch, _ string, _ int, _ float64) { s.metrics.segments.WithLabelValues(ch).Inc() },
 		SegmentDropped: func(_, _ string, _ error) { s.metrics.segmentsLost.Inc() },

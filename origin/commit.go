@@ -48,9 +48,10 @@ func (r *Rendition) save() error {
 
 // commit validates a media segment against the current init, applies any
 // pause (host video in a pause is replaced before anything is stored),
-// places the result on the timeline, stores it and republishes. Called
-// with ch.mu held.
-func (r *Rendition) commit(name string, body []byte, at time.Time) error {
+// places the result on the timeline, stores it and republishes. hash is
+// bodyHash(body) when the caller has it ("": computed here), so a body is
+// hashed once. Called with ch.mu held.
+func (r *Rendition) commit(name string, body []byte, hash string, at time.Time) error {
 	in := r.inits[r.rec.InitVer]
 	seg, err := segments.ParseSegment(body, in)
 	if err != nil {
@@ -60,7 +61,10 @@ func (r *Rendition) commit(name string, body []byte, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	base.Hash = bodyHash(body)
+	if hash == "" {
+		hash = bodyHash(body)
+	}
+	base.Hash = hash
 	parts, err := r.splice(in, seg, body, base.PDT, at, r.earliestStart(base, at))
 	if err != nil {
 		return err

@@ -28,6 +28,11 @@ type Config struct {
 	// HotSegments is how many recent segments per rendition are kept in
 	// memory for serving. Default 16.
 	HotSegments int
+	// SegmentCacheBytes bounds the memory kept for archive segments read
+	// back from the store (players behind the live edge, replays, CDN
+	// refills), least recently used out first. Default 256 MiB; negative
+	// disables it.
+	SegmentCacheBytes int64
 	// MaxSegmentBytes bounds one ingest body. Default 32 MiB.
 	MaxSegmentBytes int
 	// MinFreeBytes is the free space the data directory's filesystem must
@@ -64,6 +69,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HotSegments == 0 {
 		c.HotSegments = 16
+	}
+	if c.SegmentCacheBytes == 0 {
+		c.SegmentCacheBytes = 256 << 20
 	}
 	if c.MaxSegmentBytes == 0 {
 		c.MaxSegmentBytes = 32 << 20

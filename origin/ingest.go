@@ -104,7 +104,7 @@ func (ch *Channel) ingestSegment(name string, body []byte, now time.Time) error 
 			return nil
 		}
 		if !r.holdBack(name) {
-			if err := r.commit(name, body, now); err != nil {
+			if err := r.commit(name, body, h, now); err != nil {
 				return err
 			}
 			r.drain(now)
@@ -253,13 +253,13 @@ func (r *Rendition) commitStaged(name string, now time.Time) error {
 	}
 	delete(r.ch.staged, name)
 	if st.mem != nil {
-		return r.commit(name, st.mem, st.at)
+		return r.commit(name, st.mem, st.hash, st.at)
 	}
 	data, _, _, err := r.ch.o.store.Staged(r.ch.rec.ID, name)
 	if err != nil {
 		return storageErr("read staged", err)
 	}
-	err = r.commit(name, data, st.at)
+	err = r.commit(name, data, st.hash, st.at)
 	if derr := r.ch.o.store.DeleteStaged(r.ch.rec.ID, name); derr != nil && err == nil {
 		err = storageErr("delete staged", derr)
 	}

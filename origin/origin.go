@@ -22,6 +22,8 @@ type Origin struct {
 	mu       sync.RWMutex
 	channels map[string]*Channel
 
+	segs *segCache // archive segments read back from the store
+
 	slates *slateSet
 	picker SlatePicker
 	lib    *SlateLibrary
@@ -55,7 +57,8 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", cfg.DataDir, err)
 	}
-	o := &Origin{cfg: cfg, store: st, log: cfg.Logger, hooks: hooks, channels: map[string]*Channel{}}
+	o := &Origin{cfg: cfg, store: st, log: cfg.Logger, hooks: hooks, channels: map[string]*Channel{},
+		segs: newSegCache(cfg.SegmentCacheBytes)}
 	if o.slates, err = loadDefaultSlates(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("default slate: %w", err)
@@ -173,6 +176,7 @@ func (o *Origin) Prune() {
 		o.log.Warn("prune", "err", err)
 	}
 	cutoff := now.Add(-o.cfg.Retention)
+	o.segs.dropBefore(cutoff)
 	for _, id := range o.Channels() {
 		if ch, err := o.Channel(id); err == nil {
 			ch.forgetBefore(cutoff)

@@ -150,11 +150,35 @@ func (r *Rendition) Segments() []SegmentInfo {
 
 // Segment returns the bytes of segment seq. notYet reports a sequence
 // number that has not been produced yet (a short cache lifetime fits).
+// Recent segments come from the hot set, older ones from the archive
+// segment cache or else the store (and are then cached).
 func (r *Rendition) Segment(seq uint64) (data []byte, notYet bool, err error) {
+	return r.segment(seq, true)
+}
+
+// ArchiveSource reads segments like Segment but never adds to the archive
+// segment cache: a long sequential read (an MP4 export of hours) would
+// otherwise flush what players are using.
+func (r *Rendition) ArchiveSource() SegmentSource { return uncached{r} }
+
+// SegmentSource gives stored segment bytes by sequence number.
+type SegmentSource interface {
+	Segment(seq uint64) (data []byte, notYet bool, err error)
+}
+
+type uncached struct{ r *Rendition }
+
+func (u uncached) Segment(seq uint64) ([]byte, bool, error) { return u.r.segment(seq, false) }
+
+func (r *Rendition) segment(seq uint64, fill bool) (data []byte, notYet bool, err error) {
 	r.hotMu.RLock()
 	b := r.hot[seq]
 	r.hotMu.RUnlock()
 	if b != nil {
+		return b, false, nil
+	}
+	cache := r.ch.o.segs
+	if b, ok := cache.get(segKey{r, seq}); ok {
 		return b, false, nil
 	}
 	r.ch.mu.Lock()
@@ -163,8 +187,17 @@ func (r *Rendition) Segment(seq uint64) (data []byte, notYet bool, err error) {
 	if seq >= next {
 		return nil, true, fmt.Errorf("segment %d of %q: %w", seq, r.name, ErrNotFound)
 	}
-	v, err, _ := r.cold.Do(strconv.FormatUint(seq, 10), func() (any, error) {
-		b, _, err := r.ch.o.store.Segment(r.ch.rec.ID, r.name, seq)
+	key := strconv.FormatUint(seq, 10)
+	if fill {
+		cache.misses.Add(1)
+	} else {
+		key = "u" + key
+	}
+	v, err, _ := r.cold.Do(key, func() (any, error) {
+		b, ref, err := r.ch.o.store.Segment(r.ch.rec.ID, r.name, seq)
+		if err == nil && fill {
+			cache.put(segKey{r, seq}, b, ref.At)
+		}
 		return b, err
 	})
 	if err != nil {

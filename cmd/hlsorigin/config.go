@@ -29,6 +29,7 @@ type config struct {
 	Slates         slateFlags
 	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
 	RateLimits     bool  // per-client-IP rate limits on API writes; default on
+	SegmentCache   int64 // bytes of archive segments kept in memory; negative: off
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -47,6 +48,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.ReplayMin, "replay-min-recording", 0, "leave pauses out of replays only for recordings at least this long")
 	c.Slates.register(fs)
 	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume and rotation")
+	fs.Int64Var(&c.SegmentCache, "segment-cache-bytes", 256<<20, "memory for archive segments read back from the store (behind the live edge, replays), least recently used out (negative: off)")
 	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
