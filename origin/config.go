@@ -35,6 +35,9 @@ type Config struct {
 	// playlists and stored segments are still served. Default 512 MiB;
 	// negative disables the check.
 	MinFreeBytes int64
+	// PollMaxDuration closes a pause's audience poll after this long even
+	// if the host has not resumed yet. Default 0: the poll closes on resume.
+	PollMaxDuration time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger defaults to slog.Default().
@@ -82,6 +85,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("target-duration %d: must be 0 (auto) to 60: %w", c.TargetDuration, ErrInvalid)
 	case c.WindowFactor < 3:
 		return fmt.Errorf("window-factor %.1f: RFC 8216 needs at least 3: %w", c.WindowFactor, ErrInvalid)
+	case c.PollMaxDuration < 0:
+		return fmt.Errorf("poll-max-duration %s: must not be negative: %w", c.PollMaxDuration, ErrInvalid)
 	case c.MinWindowSegments < 3:
 		return fmt.Errorf("min-window-segments %d: must be at least 3: %w", c.MinWindowSegments, ErrInvalid)
 	}
