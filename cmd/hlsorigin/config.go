@@ -24,8 +24,9 @@ type config struct {
 	LogLevel       string        // debug|info|warn|error; default info
 	ReplayMin      time.Duration // replays cut pauses only from recordings at least this long; default 0
 	Slates         slateFlags
-	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
-	RateLimits     bool  // per-client-IP rate limits on API writes; default on
+	MinFreeBytes   int64         // free space to keep on the data disk; ingest answers 507 below it
+	RateLimits     bool          // per-client-IP rate limits on API writes; default on
+	PollMax        time.Duration // close a pause's audience poll after this long; default 0 = on resume
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -44,6 +45,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	c.Slates.register(fs)
 	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume and rotation")
 	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
+	fs.DurationVar(&c.PollMax, "poll-max-duration", 0, "close a pause's audience poll after this long (0: when the host resumes)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -74,6 +76,9 @@ func (c config) Validate() error {
 	}
 	if c.WindowFactor < 3 {
 		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))
+	}
+	if c.PollMax < 0 {
+		return fmt.Errorf("-poll-max-duration %s: must not be negative", c.PollMax)
 	}
 	if err := c.Slates.validate(); err != nil {
 		return err
