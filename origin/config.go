@@ -12,6 +12,9 @@ type Config struct {
 	DataDir string
 	// Retention is how long segments stay in the archive. Default 24h.
 	Retention time.Duration
+	// PollMaxDuration closes a pause's audience poll after this long even
+	// if the host has not resumed yet. Default 0: the poll closes on resume.
+	PollMaxDuration time.Duration
 	// TargetDuration fixes EXT-X-TARGETDURATION (seconds) for every
 	// rendition. Default 0: derived from the first segment of a rendition
 	// as ceil(1.5 x its duration), at least 2.
@@ -35,9 +38,6 @@ type Config struct {
 	// playlists and stored segments are still served. Default 512 MiB;
 	// negative disables the check.
 	MinFreeBytes int64
-	// PollMaxDuration closes a pause's audience poll after this long even
-	// if the host has not resumed yet. Default 0: the poll closes on resume.
-	PollMaxDuration time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger defaults to slog.Default().
@@ -81,12 +81,12 @@ func (c Config) Validate() error {
 	switch {
 	case c.Retention < time.Minute:
 		return fmt.Errorf("retention %s: must be at least 1m: %w", c.Retention, ErrInvalid)
+	case c.PollMaxDuration < 0:
+		return fmt.Errorf("poll-max-duration %s: must not be negative: %w", c.PollMaxDuration, ErrInvalid)
 	case c.TargetDuration < 0 || c.TargetDuration > 60:
 		return fmt.Errorf("target-duration %d: must be 0 (auto) to 60: %w", c.TargetDuration, ErrInvalid)
 	case c.WindowFactor < 3:
 		return fmt.Errorf("window-factor %.1f: RFC 8216 needs at least 3: %w", c.WindowFactor, ErrInvalid)
-	case c.PollMaxDuration < 0:
-		return fmt.Errorf("poll-max-duration %s: must not be negative: %w", c.PollMaxDuration, ErrInvalid)
 	case c.MinWindowSegments < 3:
 		return fmt.Errorf("min-window-segments %d: must be at least 3: %w", c.MinWindowSegments, ErrInvalid)
 	}

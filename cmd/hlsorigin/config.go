@@ -18,15 +18,15 @@ type config struct {
 	Data           string        // data directory; default ./data
 	AdminToken     string        // admin bearer token; default: random, printed at start
 	Demo           bool          // create channel "demo" and publish the bundled fixture on a loop
+	PollMax        time.Duration // close a pause's audience poll after this long; default 0 = on resume
 	Retention      time.Duration // archive retention; default 24h
 	TargetDuration int           // fixed target duration (s); default 0 = from the first segment
 	WindowFactor   float64       // live window in target durations; default 4
 	LogLevel       string        // debug|info|warn|error; default info
 	ReplayMin      time.Duration // replays cut pauses only from recordings at least this long; default 0
 	Slates         slateFlags
-	MinFreeBytes   int64         // free space to keep on the data disk; ingest answers 507 below it
-	RateLimits     bool          // per-client-IP rate limits on API writes; default on
-	PollMax        time.Duration // close a pause's audience poll after this long; default 0 = on resume
+	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
+	RateLimits     bool  // per-client-IP rate limits on API writes; default on
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -37,6 +37,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Data, "data", "./data", "data directory (Badger)")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token (default: random, printed at start)")
 	fs.BoolVar(&c.Demo, "demo", false, "create channel demo and publish the bundled fixture on a loop")
+	fs.DurationVar(&c.PollMax, "poll-max-duration", 0, "close a pause's audience poll after this long (0: when the host resumes)")
 	fs.DurationVar(&c.Retention, "retention", 24*time.Hour, "archive retention")
 	fs.IntVar(&c.TargetDuration, "target-duration", 0, "fixed EXT-X-TARGETDURATION in seconds (0: from the first segment)")
 	fs.Float64Var(&c.WindowFactor, "window-factor", 4, "live window length in target durations (>= 3)")
@@ -45,7 +46,6 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	c.Slates.register(fs)
 	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume and rotation")
 	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
-	fs.DurationVar(&c.PollMax, "poll-max-duration", 0, "close a pause's audience poll after this long (0: when the host resumes)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -74,11 +74,11 @@ func (c config) Validate() error {
 	if c.Data == "" {
 		return fmt.Errorf("-data: must not be empty")
 	}
-	if c.WindowFactor < 3 {
-		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))
-	}
 	if c.PollMax < 0 {
 		return fmt.Errorf("-poll-max-duration %s: must not be negative", c.PollMax)
+	}
+	if c.WindowFactor < 3 {
+		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))
 	}
 	if err := c.Slates.validate(); err != nil {
 		return err
