@@ -170,6 +170,12 @@ func newPoll(ch *Channel, rec pollRecord) *poll {
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
 }
 
+// SetPollMaxDuration sets Config.PollMaxDuration (0: polls close on
+// resume). Call it before serving: polls opened later use it.
+func (o *Origin) SetPollMaxDuration(d time.Duration) {
+	o.cfg.PollMaxDuration = max(0, d)
+}
+
 // PollOptions returns the options a pause of this channel opens its poll with.
 func (ch *Channel) PollOptions() []string {
 	ch.mu.Lock()

@@ -28,11 +28,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	log := newLogger(cfg.LogLevel)
 	o, err := origin.Open(origin.Config{DataDir: cfg.Data, Retention: cfg.Retention, TargetDuration: cfg.TargetDuration,
-		WindowFactor: cfg.WindowFactor, MinFreeBytes: cfg.MinFreeBytes, PollMaxDuration: cfg.PollMax, Logger: log}, origin.Hooks{})
+		WindowFactor: cfg.WindowFactor, MinFreeBytes: cfg.MinFreeBytes, Logger: log}, origin.Hooks{})
 	if err != nil {
 		return err
 	}
 	defer o.Close()
+	o.SetPollMaxDuration(cfg.PollMax)
 	if err := cfg.Slates.apply(o); err != nil {
 		return err
 	}
