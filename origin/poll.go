@@ -255,6 +255,15 @@ func (ps *pollSet) add(pl *poll) {
 	}
 	ps.byPause[pl.rec.PauseID] = pl
 	if ps.last == nil || !pl.rec.OpenedAt.Before(ps.last.rec.OpenedAt) {
+		if prev := ps.last; prev != nil {
+			// Own votes are shown for the latest poll only: an older closed
+			// poll keeps its result, not who voted for what.
+			prev.mu.Lock()
+			if prev.closed {
+				prev.votes = nil
+			}
+			prev.mu.Unlock()
+		}
 		ps.last = pl
 	}
 }
@@ -591,7 +600,7 @@ func (ch *Channel) loadPolls() error {
 	if bad != nil {
 		return bad
 	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].OpenedAt.Before(recs[j].OpenedAt) })
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].OpenedAt.Before(recs[j].OpenedAt) })
 	pauses := map[string]*Pause{}
 	for i := range ch.pauses {
 		pauses[ch.pauses[i].ID] = &ch.pauses[i]
