@@ -131,7 +131,8 @@ type voteBatch struct {
 	err   error
 }
 
-// poll is one poll of a channel.
+// poll is one poll of a channel. rec's id, pause id, labels, opening and
+// closing times never change; the result fields change under mu.
 type poll struct {
 	ch *Channel
 
@@ -492,7 +493,9 @@ func (pl *poll) close(at time.Time, durable bool) (PollView, error) {
 	// The result is a function of the vote log: if this record is lost,
 	// loading replays the log and closes the poll again with the same result.
 	err := pl.ch.savePollRecord(rec, durable)
-	pl.rec = rec
+	// Field by field: id, pause id and opening time are read without the lock.
+	pl.rec.ClosedAt, pl.rec.Votes, pl.rec.Changed, pl.rec.Winner, pl.rec.LastSeq =
+		rec.ClosedAt, rec.Votes, rec.Changed, rec.Winner, rec.LastSeq
 	pl.closed = true
 	pl.saved = err == nil
 	pl.durable = durable && pl.saved
