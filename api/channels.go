@@ -118,7 +118,7 @@ func (s *Server) hostChannel(c *fiber.Ctx) (*origin.Channel, error) {
 
 type patchChannelReq struct {
 	Title       *string   `json:"title"`
-	PollOptions *[]string `json:"poll_options"` // [] or null: back to the defaults
+	PollOptions *[]string `json:"poll_options"` // []: back to the defaults; null or absent: unchanged
 }
 
 func (s *Server) patchChannel(c *fiber.Ctx) error {
