@@ -64,11 +64,13 @@ type ChannelView struct {
 	Renditions []origin.RenditionInfo `json:"renditions"`
 	Pause      any                    `json:"pause"`
 	URLs       map[string]string      `json:"urls"`
+	// PollOptions open the audience poll of the next pause.
+	PollOptions []string `json:"poll_options"`
 }
 
 func (s *Server) channelView(ch *origin.Channel) ChannelView {
 	v := ChannelView{ID: ch.ID(), Title: ch.Title(), State: ch.State(), Renditions: []origin.RenditionInfo{},
-		URLs: map[string]string{"live": "/live/" + ch.ID() + "/index.m3u8"}}
+		URLs: map[string]string{"live": "/live/" + ch.ID() + "/index.m3u8"}, PollOptions: ch.PollOptions()}
 	for _, r := range ch.Renditions() {
 		v.Renditions = append(v.Renditions, r.Info())
 	}
@@ -115,7 +117,8 @@ func (s *Server) hostChannel(c *fiber.Ctx) (*origin.Channel, error) {
 }
 
 type patchChannelReq struct {
-	Title *string `json:"title"`
+	Title       *string   `json:"title"`
+	PollOptions *[]string `json:"poll_options"` // []: back to the defaults; null or absent: unchanged
 }
 
 func (s *Server) patchChannel(c *fiber.Ctx) error {
@@ -127,8 +130,18 @@ func (s *Server) patchChannel(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return s.writeError(c, err)
 	}
+	if req.PollOptions != nil && len(*req.PollOptions) > 0 {
+		if _, err := origin.ValidatePollOptions(*req.PollOptions); err != nil {
+			return s.writeError(c, err) // checked before the title changes
+		}
+	}
 	if req.Title != nil {
 		if err := ch.SetTitle(*req.Title); err != nil {
+			return s.writeError(c, err)
+		}
+	}
+	if req.PollOptions != nil {
+		if err := ch.SetPollOptions(*req.PollOptions); err != nil {
 			return s.writeError(c, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -115,13 +116,14 @@ func FuzzCreateChannelBody(f *testing.F) {
 
 func FuzzPatchChannelBody(f *testing.F) {
 	for _, s := range []string{`{"title":"new"}`, `{}`, `{"title":null}`, `{"title":1}`, `{"title":"` + strings.Repeat("x", 201) + `"}`,
-		`{"id":"other"}`, `{"title":"a","title":"b"}`, `nul`, ``, `{"title":"\ud800"}`} {
+		`{"id":"other"}`, `{"title":"a","title":"b"}`, `nul`, ``, `{"title":"\ud800"}`,
+		`{"poll_options":["唱歌","dance"]}`, `{"title":"t","poll_options":["a"]}`, `{"poll_options":[]}`, `{"poll_options":["a","A"]}`} {
 		f.Add([]byte(s))
 	}
 	fs := fuzzServer(f)
 	ch, _ := fs.o.Channel("c")
 	f.Fuzz(func(t *testing.T, body []byte) {
-		before := ch.Title()
+		before, beforeOpts := ch.Title(), ch.PollOptions()
 		st, b := fs.fuzzCall(t, "PATCH", "/api/v1/channels/c", fs.host, body)
 		switch st {
 		case 200:
@@ -130,8 +132,8 @@ func FuzzPatchChannelBody(f *testing.F) {
 				t.Fatalf("patch %q answered %s, title now %q", body, b, ch.Title())
 			}
 		case 400:
-			if ch.Title() != before {
-				t.Fatalf("a refused patch %q changed the title", body)
+			if ch.Title() != before || !slices.Equal(ch.PollOptions(), beforeOpts) {
+				t.Fatalf("a refused patch %q changed the title or the poll options", body)
 			}
 		default:
 			t.Fatalf("patch %q: unexpected %d %s", body, st, b)
@@ -143,7 +145,8 @@ func FuzzPauseResumeBody(f *testing.F) {
 	seeds := [][2]string{{``, ``}, {`{}`, `{}`}, {`{"audio":"mute"}`, `{"at":"2030-01-01T00:00:00Z"}`},
 		{`{"at":"2000-01-01T00:00:00Z","slate":"default"}`, ``}, {`{"audio":"loud"}`, `{"at":1}`},
 		{`{"at":"0001-01-01T00:00:00Z"}`, `{"at":"9999-12-31T23:59:59Z"}`}, {`{"slate":"../../etc"}`, `[]`},
-		{`{"at":"2026-13-45T99:00:00Z"}`, `{"at":null}`}, {`{"x":1}`, `{"at":"x"}`}}
+		{`{"at":"2026-13-45T99:00:00Z"}`, `{"at":null}`}, {`{"x":1}`, `{"at":"x"}`},
+		{`{"poll_options":["sing","dance"]}`, ``}, {`{"poll_options":["one"]}`, ``}}
 	for _, s := range seeds {
 		f.Add([]byte(s[0]), []byte(s[1]))
 	}

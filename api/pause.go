@@ -16,9 +16,10 @@ func (s *Server) pauseRoutes() {
 }
 
 type pauseReq struct {
-	At    *time.Time `json:"at"`
-	Slate string     `json:"slate"`
-	Audio string     `json:"audio"`
+	At          *time.Time `json:"at"`
+	Slate       string     `json:"slate"`
+	Audio       string     `json:"audio"`
+	PollOptions []string   `json:"poll_options"`
 }
 
 type resumeReq struct {
@@ -34,6 +35,7 @@ type PauseView struct {
 	Audio      string              `json:"audio,omitempty"`
 	StartMedia *float64            `json:"start_media,omitempty"`
 	EndMedia   *float64            `json:"end_media,omitempty"`
+	Poll       *origin.PollView    `json:"poll,omitempty"`
 }
 
 func pauseView(p origin.Pause) PauseView {
@@ -59,7 +61,7 @@ func (s *Server) pause(c *fiber.Ctx) error {
 	if err := optionalJSON(c, &req); err != nil {
 		return s.writeError(c, err)
 	}
-	p, err := ch.Pause(origin.PauseRequest{At: req.At, Slate: req.Slate, Audio: req.Audio})
+	p, err := ch.Pause(origin.PauseRequest{At: req.At, Slate: req.Slate, Audio: req.Audio, PollOptions: req.PollOptions})
 	if err != nil {
 		return s.writeError(c, err)
 	}
@@ -81,7 +83,7 @@ func (s *Server) resume(c *fiber.Ctx) error {
 		return s.writeError(c, err)
 	}
 	s.log.Info("resumed", "channel", ch.ID(), "pause", p.ID)
-	return c.JSON(fiber.Map{"state": ch.State(), "pause": pauseView(p), "poll": nil})
+	return c.JSON(fiber.Map{"state": ch.State(), "pause": pauseView(p), "poll": pollOf(ch, p.ID)})
 }
 
 func (s *Server) listPauses(c *fiber.Ctx) error {
@@ -91,7 +93,9 @@ func (s *Server) listPauses(c *fiber.Ctx) error {
 	}
 	out := []PauseView{}
 	for _, p := range ch.Pauses() {
-		out = append(out, pauseView(p))
+		v := pauseView(p)
+		v.Poll = pollOf(ch, p.ID)
+		out = append(out, v)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.JSON(out)

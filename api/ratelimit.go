@@ -44,7 +44,9 @@ func DefaultRateLimits() map[string]RateLimit {
 		LimitRotate:  {PerSecond: 1.0 / 12, Burst: 5},
 		LimitViewers: {PerSecond: 1, Burst: 20},
 		LimitChat:    {PerSecond: 1, Burst: 10},
-		LimitVote:    {PerSecond: 1, Burst: 10},
+		// Votes: a whole audience may share one address (NAT, campus,
+		// mobile carrier) and vote in the seconds after a pause starts.
+		LimitVote: {PerSecond: 200, Burst: 2000},
 	}
 }
 

@@ -126,6 +126,7 @@ func (s *Server) routes() {
 	s.pauseRoutes()
 	s.replayRoutes()
 	s.audienceRoutes()
+	s.pollRoutes()
 	s.slateRoutes()
 	s.rotateRoutes()
 	s.webRoutes()

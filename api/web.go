@@ -9,9 +9,11 @@ import (
 	"hlsorigin/web"
 )
 
-// webRoutes serve the embedded pages: /watch/{id} and /web/{asset}.
+// webRoutes serve the embedded pages: /watch/{id} (viewer), /host/{id}
+// (host console) and /web/{asset}.
 func (s *Server) webRoutes() {
 	s.app.Get("/watch/:id", func(c *fiber.Ctx) error { return s.sendAsset(c, "watch.html") })
+	s.app.Get("/host/:id", func(c *fiber.Ctx) error { return s.sendAsset(c, "host.html") })
 	s.app.Get("/web/:file", func(c *fiber.Ctx) error { return s.sendAsset(c, c.Params("file")) })
 }
 
@@ -24,9 +26,15 @@ func (s *Server) sendAsset(c *fiber.Ctx, name string) error {
 	case ".html":
 		c.Set(fiber.HeaderContentType, "text/html; charset=utf-8")
 		c.Set(fiber.HeaderCacheControl, "no-cache")
+	case ".css":
+		c.Set(fiber.HeaderContentType, "text/css; charset=utf-8")
+		c.Set(fiber.HeaderCacheControl, "no-cache")
 	case ".js":
 		c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
-		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+		c.Set(fiber.HeaderCacheControl, "no-cache") // page code changes with the binary
+		if name == "hls.min.js" {
+			c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+		}
 	}
 	return c.Send(b)
 }

@@ -10,4 +10,8 @@ echo "== hot paths: one GET through the handler chain, allocations per request"
 go test -run '^$' -bench Hot -benchmem ./api 2>&1 | grep -E '^Benchmark'
 echo "== Go benchmarks (playlist render, store, replay playlist 24 h / 100 pauses, MP4 export)"
 go test -run '^$' -bench . -benchtime 3x ./manifest ./origin/store ./replay 2>&1 | grep -E '^(Benchmark|ok|PASS)'
+echo "== audience: votes/s in process (vs one txn per vote) and over HTTP (vs GET /healthz), SSE fan-out to 2,000 clients (vs 1)"
+go test -run '^$' -bench VoteInProcess -benchtime 100000x ./origin 2>&1 | grep -E '^Benchmark'
+go test -run '^$' -bench 'VoteHTTP' -benchtime 20000x ./api 2>&1 | grep -E '^Benchmark'
+go test -run '^$' -bench 'SSEFanout' -benchtime 1x ./api 2>&1 | grep -E '^Benchmark'
 echo "== retention soak (bucket store vs single DB with deletes)"; make -s soak 2>&1 | tail -12

@@ -22,6 +22,8 @@ type channelRecord struct {
 	InitOwner map[string]string `json:"init_owners,omitempty"` // init file name -> rendition
 	// PendingInits are init names PUT before any playlist claimed them.
 	PendingInits []string `json:"pending_inits,omitempty"`
+	// PollOptions open each pause's audience poll (empty: DefaultPollOptions).
+	PollOptions []string `json:"poll_options,omitempty"`
 }
 
 // Channel is one live stream: its renditions and their timelines. Ingest
@@ -42,6 +44,7 @@ type Channel struct {
 
 	events events
 	chat   chatLog
+	polls  pollSet
 
 	multivariant atomic.Pointer[Published]
 	title        atomic.Pointer[string]

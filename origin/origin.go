@@ -75,8 +75,15 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 	return o, nil
 }
 
-// Close syncs and closes the store.
-func (o *Origin) Close() error { return o.store.Close() }
+// Close stops the open polls' writers, then syncs and closes the store.
+func (o *Origin) Close() error {
+	for _, id := range o.Channels() {
+		if ch, err := o.Channel(id); err == nil {
+			ch.stopPolls()
+		}
+	}
+	return o.store.Close()
+}
 
 // Sync forces everything written so far to disk.
 func (o *Origin) Sync() error { return o.store.Sync() }

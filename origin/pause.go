@@ -33,6 +33,8 @@ type PauseRequest struct {
 	At    *time.Time // pause earlier than now (never later): the instant is min(at, now)
 	Slate string     // requested slate id (optional)
 	Audio string     // "live" (default) or "mute"
+	// PollOptions of this pause's audience poll (nil: the channel's).
+	PollOptions []string
 }
 
 // SlatePicker chooses the slate of a pause (the slates feature installs a
@@ -62,6 +64,13 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 	if req.Audio != "live" && req.Audio != "mute" {
 		return Pause{}, fmt.Errorf("audio %q: live or mute: %w", req.Audio, ErrInvalid)
 	}
+	var pollOpts []string
+	if req.PollOptions != nil {
+		var err error
+		if pollOpts, err = ValidatePollOptions(req.PollOptions); err != nil {
+			return Pause{}, err
+		}
+	}
 	now := ch.o.cfg.Now().UTC()
 	at := now
 	if req.At != nil && req.At.Before(now) {
@@ -79,12 +88,20 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 		m -= PauseMargin
 		p.StartMedia = &m
 	}
+	// The poll record is written first, so the pause's fsync covers it.
+	pollRec, pollErr := ch.preparePollLocked(p, pollOpts)
+	if pollErr != nil {
+		ch.o.log.Error("open poll", "channel", ch.rec.ID, "pause", p.ID, "err", pollErr)
+	}
 	if err := ch.savePause(p); err != nil {
 		return Pause{}, err
 	}
 	ch.pauses = append(ch.pauses, p)
 	ch.republishLocked()
 	ch.Emit("paused", p)
+	if pollErr == nil {
+		ch.startPoll(pollRec)
+	}
 	return p, nil
 }
 
@@ -110,12 +127,24 @@ func (ch *Channel) Resume(at *time.Time) (Pause, error) {
 	if m, ok := ch.mediaAt(end); ok {
 		upd.EndMedia = &m
 	}
+	// The poll closes first (its votes written, its result recorded), so
+	// the pause's fsync covers the result too.
+	pl := ch.polls.get(p.ID)
+	if pl != nil {
+		if _, err := pl.close(end, false); err != nil {
+			ch.o.log.Error("close poll", "channel", ch.rec.ID, "poll", p.ID, "err", err)
+		}
+	}
 	if err := ch.savePause(upd); err != nil {
 		return Pause{}, err
 	}
 	*p = upd
 	ch.republishLocked()
 	ch.Emit("resumed", upd)
+	if pl != nil {
+		pl.markDurable()
+		ch.Emit("poll_result", pl.view(""))
+	}
 	return upd, nil
 }
 

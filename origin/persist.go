@@ -56,6 +56,9 @@ func (ch *Channel) load() error {
 	if err := ch.loadChat(); err != nil {
 		return err
 	}
+	if err := ch.loadPolls(); err != nil {
+		return err
+	}
 	for _, r := range ch.rends {
 		if len(r.segs) > 0 {
 			if err := ch.publishLocked(r); err != nil {

@@ -20,6 +20,7 @@ type config struct {
 	Data           string        // data directory; default ./data
 	AdminToken     string        // admin bearer token; default: random, printed at start
 	Demo           bool          // create channel "demo" and publish the bundled fixture on a loop
+	PollMax        time.Duration // close a pause's audience poll after this long; default 0 = on resume
 	Retention      time.Duration // archive retention; default 24h
 	TargetDuration int           // fixed target duration (s); default 0 = from the first segment
 	WindowFactor   float64       // live window in target durations; default 4
@@ -40,6 +41,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Data, "data", "./data", "data directory (Badger)")
 	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token (default: random, printed at start)")
 	fs.BoolVar(&c.Demo, "demo", false, "create channel demo and publish the bundled fixture on a loop")
+	fs.DurationVar(&c.PollMax, "poll-max-duration", 0, "close a pause's audience poll after this long (0: when the host resumes)")
 	fs.DurationVar(&c.Retention, "retention", 24*time.Hour, "archive retention")
 	fs.IntVar(&c.TargetDuration, "target-duration", 0, "fixed EXT-X-TARGETDURATION in seconds (0: from the first segment)")
 	fs.Float64Var(&c.WindowFactor, "window-factor", 4, "live window length in target durations (>= 3)")
@@ -77,6 +79,9 @@ func (c config) Validate() error {
 	}
 	if c.Data == "" {
 		return fmt.Errorf("-data: must not be empty")
+	}
+	if c.PollMax < 0 {
+		return fmt.Errorf("-poll-max-duration %s: must not be negative", c.PollMax)
 	}
 	if c.WindowFactor < 3 {
 		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))

@@ -34,6 +34,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer o.Close()
+	o.SetPollMaxDuration(cfg.PollMax)
 	if err := cfg.Slates.apply(o); err != nil {
 		return err
 	}
@@ -112,6 +113,8 @@ func startDemo(ctx context.Context, o *origin.Origin, base string, stdout io.Wri
   channel state : %[1]s/api/v1/channels/demo
   metrics       : %[1]s/metrics
   play it       : ffplay %[1]s/live/demo/index.m3u8
+  viewer page   : %[1]s/watch/demo
+  host console  : %[1]s/host/demo#token=%[3]s
   stream key    : %[2]s
   host token    : %[3]s
 publish your own stream (after creating a channel with the admin token):
