@@ -26,6 +26,9 @@ type config struct {
 	Slates         slateFlags
 	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
 	RateLimits     bool  // per-client-IP rate limits on API writes; default on
+	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
+	// flight before the store is closed; default 15s.
+	ShutdownTimeout time.Duration
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -44,6 +47,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	c.Slates.register(fs)
 	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume and rotation")
 	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -71,6 +75,9 @@ func (c config) Validate() error {
 	}
 	if c.Data == "" {
 		return fmt.Errorf("-data: must not be empty")
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("-shutdown-timeout %v: must be > 0", c.ShutdownTimeout)
 	}
 	if c.WindowFactor < 3 {
 		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))
