@@ -15,6 +15,7 @@ import (
 
 	"hlsorigin/fixtures"
 	"hlsorigin/manifest/hlscheck"
+	"hlsorigin/origin"
 	"hlsorigin/segments"
 )
 
@@ -79,6 +80,14 @@ func TestCrashKill9(t *testing.T) {
 	p.kill()
 	c.report(t, rounds, time.Since(start))
 }
+
+// crashTransition is how long after a resume is acknowledged a segment may
+// still show the slate. The origin maps the resume through the earliest
+// plausible capture time of a segment's start, which is its arrival minus
+// its duration (2 s here), and brings host video back origin.ResumeMargin
+// after that: a segment arriving up to 3 s after the resume may still be
+// (partly) slate. Half a second more for clock rounding.
+const crashTransition = 2*time.Second + time.Duration(origin.ResumeMargin*float64(time.Second)) + 500*time.Millisecond
 
 // crashSeg is one segment the client sent.
 type crashSeg struct {
@@ -225,6 +234,12 @@ func (c *crashClient) run(p *proc) {
 			} else {
 				c.paused, c.resumed = false, time.Now()
 				c.resumeOps++
+				// The resume is mapped through wall clock: at 50 segments a
+				// second, the transition would otherwise take ~150 segments
+				// that can only be checked loosely. Let it pass (the server
+				// may well be killed meanwhile), so that what follows is
+				// checked byte for byte.
+				time.Sleep(crashTransition)
 			}
 		}
 		s := c.segment(c.next)
@@ -232,8 +247,8 @@ func (c *crashClient) run(p *proc) {
 		switch {
 		case c.paused:
 			s.class = "paused"
-		case !c.resumed.IsZero() && time.Since(c.resumed) < 2500*time.Millisecond:
-			s.class = "transition" // within a segment duration of the resume: slate until the next keyframe
+		case !c.resumed.IsZero() && time.Since(c.resumed) < crashTransition:
+			s.class = "transition" // sent right after the resume: slate until a keyframe
 		}
 		c.segs = append(c.segs, s)
 		c.next++
