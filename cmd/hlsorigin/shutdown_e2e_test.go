@@ -243,3 +243,39 @@ func TestShutdownTimeout(t *testing.T) {
 	}
 	checkRestart(t, dir, seg)
 }
+
+// TestShutdownWithDemo: with the demo publisher and maintenance running,
+// SIGTERM stops them before the store closes: exit 0, no error logged, and
+// the published segments are there after a restart.
+func TestShutdownWithDemo(t *testing.T) {
+	dir := t.TempDir()
+	p := startProc(t, dir, "-demo", "-log-level", "info")
+	deadline := time.Now().Add(30 * time.Second)
+	var pl []byte
+	for {
+		st, b, err := p.call("GET", "/live/demo/demo/index.m3u8", "", nil, nil)
+		if err == nil && st == 200 && bytes.Contains(b, []byte(".m4s")) {
+			pl = b
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("demo channel not live after 30 s: %d %s %v\n%s", st, b, err, p.stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code := p.signal(syscall.SIGTERM, 30*time.Second); code != 0 {
+		t.Fatalf("exit code %d after SIGTERM with the demo running, want 0\n%s", code, p.stderr.String())
+	}
+	if strings.Contains(p.stderr.String(), "level=ERROR") || strings.Contains(p.stderr.String(), "level=WARN") {
+		t.Errorf("errors while shutting down:\n%s", p.stderr.String())
+	}
+	first := uriRe.FindSubmatch(pl)
+	if first == nil {
+		t.Fatalf("no segment in the demo playlist:\n%s", pl)
+	}
+	p2 := startProc(t, dir)
+	p2.mustCall(t, "GET", "/live/demo/demo/"+string(first[1])+".m4s", "", nil, 200, nil)
+	if code := p2.signal(syscall.SIGTERM, 30*time.Second); code != 0 {
+		t.Errorf("restarted server: exit code %d after SIGTERM, want 0", code)
+	}
+}
