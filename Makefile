@@ -53,15 +53,16 @@ test: deps-test fmt-check vet
 bench: deps-bench build
 	bash bench/run.sh
 
-# Short fuzz runs of every target (longer: FUZZTIME=5m make fuzz).
+# Short fuzz runs of every target (longer: FUZZTIME=5m make fuzz). Seed
+# corpora are committed under each package's testdata/fuzz; a failing input
+# is written there too (commit it with the fix: it becomes a regression test).
 FUZZTIME ?= 30s
+FUZZ_TARGETS := segments:FuzzParseSegment segments:FuzzParseInit segments:FuzzProbe \
+  manifest:FuzzParseIngest manifest/hlscheck:FuzzChecker slate:FuzzPrepareUpload slate:FuzzSplice \
+  api:FuzzCreateChannelBody api:FuzzPatchChannelBody api:FuzzPauseResumeBody api:FuzzRotateBody
 fuzz:
-	$(GO) test ./segments -run '^$$' -fuzz FuzzParseSegment -fuzztime $(FUZZTIME)
-	$(GO) test ./segments -run '^$$' -fuzz FuzzParseInit -fuzztime $(FUZZTIME)
-	$(GO) test ./manifest -run '^$$' -fuzz FuzzParseIngest -fuzztime $(FUZZTIME)
-	$(GO) test ./slate -run '^$$' -fuzz FuzzPrepareUpload -fuzztime $(FUZZTIME)
-	for t in FuzzCreateChannelBody FuzzPatchChannelBody FuzzPauseResumeBody FuzzRotateBody; do \
-	  $(GO) test ./api -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s || exit 1; done
+	@for pt in $(FUZZ_TARGETS); do pkg=$${pt%%:*}; t=$${pt##*:}; echo "== $$pkg $$t"; \
+	  $(GO) test ./$$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s || exit 1; done
 
 soak:
 	HLSORIGIN_SOAK=1 $(GO) test ./origin/store -run Soak -v -timeout 30m

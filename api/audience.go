@@ -15,8 +15,8 @@ import (
 // Audience endpoints: viewer tokens, chat and the live event stream.
 
 func (s *Server) audienceRoutes() {
-	s.app.Post("/api/v1/viewers", s.issueViewer)
-	s.app.Post("/api/v1/channels/:id/chat", s.postChat)
+	s.app.Post("/api/v1/viewers", s.limiter(LimitViewers).Handler(), s.issueViewer)
+	s.app.Post("/api/v1/channels/:id/chat", s.limiter(LimitChat).Handler(), s.postChat)
 	s.app.Get("/api/v1/channels/:id/chat", s.listChat)
 	s.app.Get("/api/v1/channels/:id/events", s.events)
 }

@@ -62,10 +62,10 @@ func (fs *fixtureServer) digest(t *testing.T) string {
 	return d
 }
 
-// TestRotateCredentials: POST /api/v1/channels/{id}/rotate with the host
+// TestAuthRotateCredentials: POST /api/v1/channels/{id}/rotate with the host
 // or admin token replaces the stream key, the host token or both; the new
 // secrets are returned once and the old ones stop working at once.
-func TestRotateCredentials(t *testing.T) {
+func TestAuthRotateCredentials(t *testing.T) {
 	fs := newFixtureServerWith(t, Options{AdminToken: testAdmin, RateLimits: NoRateLimits()})
 	oldKey, oldHost := fs.key, fs.host
 
@@ -127,9 +127,9 @@ func TestRotateCredentials(t *testing.T) {
 	}
 }
 
-// TestRotationSurvivesRestart: rotated credentials are durable; the old
+// TestAuthRotationSurvivesRestart: rotated credentials are durable; the old
 // ones stay dead after a restart.
-func TestRotationSurvivesRestart(t *testing.T) {
+func TestAuthRotationSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	o, err := origin.Open(origin.Config{DataDir: dir}, origin.Hooks{})
 	if err != nil {
@@ -158,10 +158,10 @@ func TestRotationSurvivesRestart(t *testing.T) {
 	}
 }
 
-// TestSecretsNotAtRest: stream keys, host tokens (old and rotated) and the
+// TestAuthSecretsNotAtRest: stream keys, host tokens (old and rotated) and the
 // admin token never appear in any file of the data directory, even with
 // the key given in the ingest path; only their SHA-256 hashes are stored.
-func TestSecretsNotAtRest(t *testing.T) {
+func TestAuthSecretsNotAtRest(t *testing.T) {
 	dir := t.TempDir()
 	fs := newFixtureServerCfg(t, origin.Config{DataDir: dir}, Options{AdminToken: testAdmin})
 	secrets := map[string]string{"admin token": testAdmin, "stream key": fs.key, "host token": fs.host}
@@ -202,9 +202,9 @@ func TestSecretsNotAtRest(t *testing.T) {
 	}
 }
 
-// TestWrongCredentialsChangeNothing: every mutating route refuses missing
+// TestAuthWrongCredentialsChangeNothing: every mutating route refuses missing
 // or wrong credentials with 401/403 JSON and the store stays byte-identical.
-func TestWrongCredentialsChangeNothing(t *testing.T) {
+func TestAuthWrongCredentialsChangeNothing(t *testing.T) {
 	fs := newFixtureServer(t)
 	m := fixtures.Muxed()
 	before := fs.digest(t)

@@ -108,6 +108,15 @@ func TestBadInputMatrix(t *testing.T) {
 	add("track ID not in the init", 400, "bad_media", r, b)
 	r, b = req("PUT", "/ingest/c/seg3.m4s", auth, m.Segments[0])
 	add("timestamps going backwards", 400, "bad_media", r, b)
+	r, b = req("PUT", "/ingest/c/seg3.m4s", auth, m.Segments[2])
+	add("timestamps repeating (the last segment under a new name)", 400, "bad_media", r, b)
+	var huge bytes.Buffer
+	huge.WriteString("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MAP:URI=\"init.mp4\"\n")
+	for k := 0; huge.Len() < maxSeg-100; k++ {
+		fmt.Fprintf(&huge, "#EXTINF:2.0,\nseg%d.m4s\n", k+1000)
+	}
+	r, b = req("PUT", "/ingest/c/index.m3u8", auth, huge.Bytes())
+	add("ingest playlist naming ~45,000 segments (limit 10,000)", 400, "invalid", r, b)
 	r, b = req("PUT", "/ingest/c/index.m3u8", auth, []byte("#EXTM3U\n#EXTINF:abc,\nseg9.m4s\n"))
 	add("broken ingest playlist", 400, "invalid", r, b)
 	r, b = req("PUT", "/ingest/c/seg2.m4s", auth, m.Segments[2])
@@ -137,6 +146,20 @@ func TestBadInputMatrix(t *testing.T) {
 		{"GET", "/api/v1/channels/c/rotate"}, {"PATCH", "/api/v1/channels"}} {
 		r, b = req(mt[0], mt[1], host, nil)
 		add("wrong method "+mt[0]+" "+mt[1], 405, "method_not_allowed", r, b)
+	}
+	for _, p := range []string{"/live/%E4%B8%AD/index.m3u8", "/live/" + strings.Repeat("a", 300) + "/index.m3u8",
+		"/live/C/index.m3u8", "/live/c%00/index.m3u8", "/live/c%20/index.m3u8", "/api/v1/channels/%2e%2e",
+		"/api/v1/channels/c%2fx", "/api/v1/channels/..%2fc", "/replay/%2e%2e.mp4", "/replay/c%00.mp4"} {
+		r, b = req("GET", p, "", nil)
+		add("odd channel name GET "+p, 0, "", r, b)
+	}
+	for _, p := range []string{"/ingest/%E4%B8%AD/seg3.m4s", "/ingest/" + strings.Repeat("a", 300) + "/seg3.m4s", "/ingest/c%20/seg3.m4s"} {
+		r, b = req("PUT", p, auth, seg)
+		add("odd channel name PUT "+p, 0, "", r, b)
+	}
+	for _, p := range []string{"/api/v1/channels/C/pause", "/api/v1/channels/c%00/pause", "/api/v1/channels/%2e%2e/pause"} {
+		r, b = req("POST", p, host, nil)
+		add("odd channel name POST "+p, 0, "", r, b)
 	}
 	for _, u := range [][2]string{{"GET", "/live/nope/index.m3u8"}, {"GET", "/live/nope/index/index.m3u8"},
 		{"GET", "/live/nope/index/0.m4s"}, {"PUT", "/ingest/nope/seg0.m4s"}, {"POST", "/api/v1/channels/nope/pause"},

@@ -31,6 +31,9 @@ type config struct {
 	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
 	RateLimits     bool  // per-client-IP rate limits on API writes; default on
 	SegmentCache   int64 // bytes of archive segments kept in memory; negative: off
+	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
+	// flight before the store is closed; default 15s.
+	ShutdownTimeout time.Duration
 }
 
 func parseConfig(args []string, stderr io.Writer) (config, error) {
@@ -49,9 +52,10 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.ResumeMargin, "resume-margin", origin.DefaultResumeMargin, "host video returns this much after the mapped resume instant (covers encoder latency the origin cannot see; 0 or negative: none)")
 	fs.DurationVar(&c.ReplayMin, "replay-min-recording", 0, "leave pauses out of replays only for recordings at least this long")
 	c.Slates.register(fs)
-	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume and rotation")
+	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume, rotation, viewer tokens, chat and poll votes")
 	fs.Int64Var(&c.SegmentCache, "segment-cache-bytes", 256<<20, "memory for archive segments read back from the store (behind the live edge, replays), least recently used out (negative: off)")
 	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -82,6 +86,9 @@ func (c config) Validate() error {
 	}
 	if c.PollMax < 0 {
 		return fmt.Errorf("-poll-max-duration %s: must not be negative", c.PollMax)
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("-shutdown-timeout %v: must be > 0", c.ShutdownTimeout)
 	}
 	if c.WindowFactor < 3 {
 		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))

@@ -81,6 +81,14 @@ func TestCrashKill9(t *testing.T) {
 	c.report(t, rounds, time.Since(start))
 }
 
+// crashTransition is how long after a resume is acknowledged a segment may
+// still show the slate. The origin maps the resume through the earliest
+// plausible capture time of a segment's start, which is its arrival minus
+// its duration (2 s here), and brings host video back origin.DefaultResumeMargin
+// after that: a segment arriving up to 3 s after the resume may still be
+// (partly) slate. Half a second more for clock rounding.
+const crashTransition = 2*time.Second + origin.DefaultResumeMargin + 500*time.Millisecond
+
 // crashSeg is one segment the client sent.
 type crashSeg struct {
 	k       int
@@ -114,14 +122,15 @@ type crashClient struct {
 	resumed time.Time // when the last resume was acknowledged
 	opAt    int       // segment before which this round pauses or resumes (-1: none)
 
-	checker   *hlscheck.Checker
-	served    map[uint64][]byte // seq -> bytes
-	lastSeq   int64
-	stats     map[string]int
-	pauseOps  int
-	resumeOps int
-	lost      int // sent, unacknowledged when the server died
-	reloads   int // live playlist reloads checked
+	checker    *hlscheck.Checker
+	served     map[uint64][]byte // seq -> bytes
+	audioStart map[uint64]uint64 // seq -> audio tfdt
+	lastSeq    int64
+	stats      map[string]int
+	pauseOps   int
+	resumeOps  int
+	lost       int // sent, unacknowledged when the server died
+	reloads    int // live playlist reloads checked
 }
 
 func newCrashClient(t *testing.T) *crashClient {
@@ -133,7 +142,7 @@ func newCrashClient(t *testing.T) *crashClient {
 	v, _ := in.Video()
 	a, _ := in.Audio()
 	c := &crashClient{t: t, m: m, in: in, videoID: v.ID, audioID: a.ID, loopDur: map[uint32]int64{},
-		checker: hlscheck.NewChecker(), served: map[uint64][]byte{}, lastSeq: -1, stats: map[string]int{}}
+		checker: hlscheck.NewChecker(), served: map[uint64][]byte{}, audioStart: map[uint64]uint64{}, lastSeq: -1, stats: map[string]int{}}
 	for _, b := range m.Segments {
 		seg, err := segments.ParseSegment(b, in)
 		if err != nil {
@@ -225,6 +234,12 @@ func (c *crashClient) run(p *proc) {
 			} else {
 				c.paused, c.resumed = false, time.Now()
 				c.resumeOps++
+				// The resume is mapped through wall clock: at 50 segments a
+				// second, the transition would otherwise take ~150 segments
+				// that can only be checked loosely. Let it pass (the server
+				// may well be killed meanwhile), so that what follows is
+				// checked byte for byte.
+				time.Sleep(crashTransition)
 			}
 		}
 		s := c.segment(c.next)
@@ -232,8 +247,8 @@ func (c *crashClient) run(p *proc) {
 		switch {
 		case c.paused:
 			s.class = "paused"
-		case !c.resumed.IsZero() && time.Since(c.resumed) < transitionAfterResume:
-			s.class = "transition" // slate until the next keyframe after the resume, plus the resume margin
+		case !c.resumed.IsZero() && time.Since(c.resumed) < crashTransition:
+			s.class = "transition" // sent right after the resume: slate until a keyframe
 		}
 		c.segs = append(c.segs, s)
 		c.next++
@@ -285,12 +300,6 @@ func (c *crashClient) reconnect(t *testing.T, p *proc) {
 	p.mustCall(t, "PUT", "/ingest/crash/"+c.m.InitName, c.creds.StreamKey, c.m.Init, 201, nil)
 	p.mustCall(t, "PUT", "/ingest/crash/index.m3u8", c.creds.StreamKey, c.playlist(), 201, nil)
 }
-
-// transitionAfterResume: a segment arriving this soon after a resume may
-// still start with slate. Its start maps at worst to its arrival minus its
-// duration (2 s), and host video returns origin.DefaultResumeMargin after the
-// resume instant; half a second of slack.
-var transitionAfterResume = 2*time.Second + origin.DefaultResumeMargin + 500*time.Millisecond
 
 var mediaSeqRe = regexp.MustCompile(`#EXT-X-MEDIA-SEQUENCE:(\d+)`)
 var uriRe = regexp.MustCompile(`(?m)^(\d+)\.m4s$`)
@@ -346,18 +355,20 @@ func (c *crashClient) verify(t *testing.T, p *proc, final bool) {
 // match finds every acknowledged segment among the served ones.
 func (c *crashClient) match(t *testing.T, listed map[uint64]bool, final bool) {
 	byAudio := map[uint64][]uint64{} // audio tfdt -> seqs
-	audioStart := map[uint64]uint64{}
+	audioStart := c.audioStart
 	for seq, b := range c.served {
-		pi, err := segments.Probe(b)
-		if err != nil {
-			t.Fatalf("served segment %d does not parse: %v", seq, err)
-		}
-		a, ok := pi.BaseDecodeTimes[c.audioID]
+		a, ok := audioStart[seq]
 		if !ok {
-			t.Fatalf("served segment %d has no audio track %d", seq, c.audioID)
+			pi, err := segments.Probe(b)
+			if err != nil {
+				t.Fatalf("served segment %d does not parse: %v", seq, err)
+			}
+			if a, ok = pi.BaseDecodeTimes[c.audioID]; !ok {
+				t.Fatalf("served segment %d has no audio track %d", seq, c.audioID)
+			}
+			audioStart[seq] = a
 		}
 		byAudio[a] = append(byAudio[a], seq)
-		audioStart[seq] = a
 	}
 	for k := range c.stats {
 		if k != "pause/resume in flight at kill" {

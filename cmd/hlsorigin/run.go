@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"hlsorigin/api"
@@ -33,7 +34,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer o.Close()
+	defer o.Close() // last: after the server and the background work have stopped
 	o.SetPollMaxDuration(cfg.PollMax)
 	if err := cfg.Slates.apply(o); err != nil {
 		return err
@@ -63,17 +64,24 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "hlsorigin listening on %s (data in %s)\n", base, cfg.Data)
 	ctx, cancel := context.WithCancel(ctx)
+	var bg sync.WaitGroup // maintenance and the demo publisher use the store: wait for them before closing it
+	defer bg.Wait()
 	defer cancel()
-	go o.RunMaintenance(ctx, time.Minute)
+	bg.Go(func() { o.RunMaintenance(ctx, time.Minute) })
 	if cfg.Demo {
-		if err := startDemo(ctx, o, base, stdout, log); err != nil {
+		if err := startDemo(ctx, o, base, stdout, log, &bg); err != nil {
 			return err
 		}
 	}
-	return serve(ctx, srv, ln, log)
+	return serve(ctx, srv, ln, log, cfg.ShutdownTimeout)
 }
 
-func serve(ctx context.Context, srv *api.Server, ln net.Listener, log *slog.Logger) error {
+// serve answers requests until ctx ends (SIGTERM, SIGINT), then shuts down
+// gracefully: the listener closes at once, idle keep-alive connections are
+// closed, requests in flight (a segment PUT still receiving its body, a
+// replay download) get up to timeout to finish. The caller then closes
+// the store, which syncs it.
+func serve(ctx context.Context, srv *api.Server, ln net.Listener, log *slog.Logger, timeout time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listener(ln) }()
 	select {
@@ -81,8 +89,11 @@ func serve(ctx context.Context, srv *api.Server, ln net.Listener, log *slog.Logg
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	if err := srv.Shutdown(15 * time.Second); err != nil {
+	log.Info("shutting down", "timeout", timeout)
+	if err := srv.Shutdown(timeout); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("shutdown: requests still in flight after -shutdown-timeout %v are cut off", timeout)
+		}
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
@@ -90,7 +101,7 @@ func serve(ctx context.Context, srv *api.Server, ln net.Listener, log *slog.Logg
 
 // startDemo creates channel "demo" (or rotates its credentials) and
 // publishes the bundled muxed fixture on a loop.
-func startDemo(ctx context.Context, o *origin.Origin, base string, stdout io.Writer, log *slog.Logger) error {
+func startDemo(ctx context.Context, o *origin.Origin, base string, stdout io.Writer, log *slog.Logger, bg *sync.WaitGroup) error {
 	ch, cr, err := o.CreateChannel("demo", "hlsorigin demo")
 	if errors.Is(err, origin.ErrExists) {
 		ch, _ = o.Channel("demo")
@@ -103,11 +114,11 @@ func startDemo(ctx context.Context, o *origin.Origin, base string, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	go func() {
+	bg.Go(func() {
 		if err := pub.Run(ctx, ch, 0); err != nil && ctx.Err() == nil {
 			log.Error("demo publisher stopped", "err", err)
 		}
-	}()
+	})
 	fmt.Fprintf(stdout, `demo channel publishing on a loop:
   live playlist : %[1]s/live/demo/index.m3u8
   channel state : %[1]s/api/v1/channels/demo

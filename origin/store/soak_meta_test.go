@@ -26,6 +26,7 @@ func TestSoakMeta(t *testing.T) {
 	began := time.Now()
 	fmt.Printf("meta soak: %d renditions x 1 segment / 2 s, retention %v, bucket %v\n", chans*rends, retention, span)
 	fmt.Printf("%8s %14s %10s %10s\n", "sim", "index writes", "meta MB", "total MB")
+	var firstHalf, secondHalf int64 // highest meta size in each half
 	for step := 0; time.Duration(step)*2*time.Second <= sim; step++ {
 		now := clk.Now()
 		if el := now.Sub(t0); el%(5*time.Minute) == 0 {
@@ -34,6 +35,11 @@ func TestSoakMeta(t *testing.T) {
 			m, _ := dirUsage(filepath.Join(s.o.Dir, "meta"))
 			total, _ := s.DiskUsage()
 			fmt.Printf("%8v %14d %10.2f %10.2f\n", el, step*chans*rends, mb(m), mb(total))
+			if el <= sim/2 {
+				firstHalf = max(firstHalf, m)
+			} else {
+				secondHalf = max(secondHalf, m)
+			}
 		} else if el%(30*time.Second) == 0 {
 			_, err := s.Prune(now)
 			must(t, err)
@@ -41,7 +47,11 @@ func TestSoakMeta(t *testing.T) {
 		putStep(t, s, chans, rends, uint64(step), now, meta)
 		clk.Advance(2 * time.Second)
 	}
-	fmt.Printf("meta soak took %v\n", time.Since(began).Round(time.Second))
+	fmt.Printf("meta soak took %v; highest meta size %.1f MB in the first half, %.1f MB in the second\n",
+		time.Since(began).Round(time.Second), mb(firstHalf), mb(secondHalf))
+	if secondHalf > 2*firstHalf {
+		t.Errorf("meta DB keeps growing: %d bytes at most in the second half, %d in the first", secondHalf, firstHalf)
+	}
 }
 
 // putStep writes one tiny segment per rendition, one goroutine per channel.

@@ -126,6 +126,9 @@ func TestSoakShortDiskBounded(t *testing.T) {
 // TestSoakRetention (HLSORIGIN_SOAK=1) prints disk usage over simulated
 // time for the bucket store and for a naive single-DB-with-deletes design
 // fed the same workload. HLSORIGIN_SOAK_MINUTES sets the simulated length.
+// The bucket store must stay bounded: once retention has kicked in, under
+// twice the theoretical retained bytes, and flat (no sample of the last
+// third above 1.25x the highest of the first hour after the warm-up).
 func TestSoakRetention(t *testing.T) {
 	if os.Getenv("HLSORIGIN_SOAK") != "1" {
 		t.Skip("set HLSORIGIN_SOAK=1 to run the retention soak")
@@ -138,6 +141,40 @@ func TestSoakRetention(t *testing.T) {
 	began := time.Now()
 	samples := runSoak(t, w, clk, storeSink{s}, naive)
 	printSoak(w, samples, time.Since(began))
+	checkBounded(t, w, samples)
+}
+
+// checkBounded fails when the bucket store (column 0) outgrows its bound
+// or keeps growing after the warm-up (retention plus two bucket spans).
+func checkBounded(t *testing.T, w soakLoad, samples []soakSample) {
+	t.Helper()
+	warm := w.retention + 2*w.span
+	early := warm + time.Hour
+	if w.sim < early+time.Hour {
+		t.Logf("%v simulated: too short to check that disk stays flat (needs %v)", w.sim, early+time.Hour)
+		early = w.sim
+	}
+	limit := 2 * w.retained()
+	var firstMax, lastMax int64
+	for _, sm := range samples {
+		if sm.at < warm {
+			continue
+		}
+		if sm.bytes[0] > limit {
+			t.Errorf("t=%v: buckets use %d bytes > 2x retained %d", sm.at, sm.bytes[0], limit)
+		}
+		if sm.at <= early {
+			firstMax = max(firstMax, sm.bytes[0])
+		}
+		if sm.at >= w.sim*2/3 {
+			lastMax = max(lastMax, sm.bytes[0])
+		}
+	}
+	if early < w.sim && float64(lastMax) > 1.25*float64(firstMax) {
+		t.Errorf("disk still growing: %d bytes in the last third, %d in the first hour after the warm-up", lastMax, firstMax)
+	}
+	fmt.Printf("bounded: after the warm-up (%v) at most %.1f MB, limit %.1f MB; first hour max %.1f MB, last third max %.1f MB\n",
+		warm, mb(max(firstMax, lastMax)), mb(limit), mb(firstMax), mb(lastMax))
 }
 
 func soakMinutes(def time.Duration) time.Duration {
@@ -152,10 +189,10 @@ func printSoak(w soakLoad, samples []soakSample, took time.Duration) {
 	fmt.Printf("soak: %d x %d KB every %v (%.1f MB/sim-min), retention %v, bucket %v, %v simulated in %v\n",
 		w.rends, w.size/1000, w.step, w.rate()*60/1e6, w.retention, w.span, w.sim, took.Round(time.Second))
 	fmt.Printf("theoretical retained (retention+span) x rate: %.1f MB\n", mb(w.retained()))
-	fmt.Printf("%8s %12s %12s %10s %12s\n", "sim", "written MB", "buckets MB", "(meta MB)", "naive MB")
+	fmt.Printf("%8s %12s %14s %12s %10s %12s\n", "sim", "written MB", "buckets bytes", "buckets MB", "(meta MB)", "naive MB")
 	for _, sm := range samples {
 		written := w.rate() * sm.at.Seconds()
-		fmt.Printf("%8v %12.1f %12.1f %10.2f %12.1f\n", sm.at, written/1e6, mb(sm.bytes[0]), mb(sm.meta[0]), mb(sm.bytes[1]))
+		fmt.Printf("%8v %12.1f %14d %12.1f %10.2f %12.1f\n", sm.at, written/1e6, sm.bytes[0], mb(sm.bytes[0]), mb(sm.meta[0]), mb(sm.bytes[1]))
 	}
 	last := samples[len(samples)-1]
 	fmt.Printf("final: buckets %.1f MB, naive %.1f MB, naive/buckets = %.2fx\n",
