@@ -39,16 +39,7 @@ func newFixtureServerWith(t *testing.T, opt Options) *fixtureServer {
 // newFixtureServerCfg is newFixtureServer with origin and server options.
 func newFixtureServerCfg(t *testing.T, cfg origin.Config, opt Options) *fixtureServer {
 	t.Helper()
-	o, err := origin.Open(cfg, origin.Hooks{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { o.Close() })
-	s, err := New(o, opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fs := &fixtureServer{s: s, o: o}
+	fs := newFixtureServerCfgOnly(t, cfg, opt)
 	var cr struct {
 		StreamKey string `json:"stream_key"`
 		HostToken string `json:"host_token"`

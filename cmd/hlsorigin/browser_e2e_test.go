@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -28,13 +27,7 @@ type playerResult struct {
 // stream while the host pauses and resumes, without a fatal error or a
 // stall longer than one segment (2 s).
 func TestBrowserPlaysThroughPause(t *testing.T) {
-	needTool(t, "ffmpeg")
-	needTool(t, "node")
-	chromium := needTool(t, "chromium")
-	web, _ := filepath.Abs("../../web")
-	if _, err := os.Stat(filepath.Join(web, "node_modules", "playwright-core")); err != nil {
-		needTool(t, "web/node_modules/playwright-core") // make test runs npm ci in web/
-	}
+	chromium, web := needBrowser(t)
 	s := startServer(t, t.TempDir())
 	cr := s.createChannel(t, "browser")
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)

@@ -47,13 +47,7 @@ func slateReference(t *testing.T, w, h int) []byte {
 // from the slate, moving). The server agrees: the pause lists the poll
 // with that winner.
 func TestBrowserPollThroughPause(t *testing.T) {
-	needTool(t, "ffmpeg")
-	needTool(t, "node")
-	chromium := needTool(t, "chromium")
-	web, _ := filepath.Abs("../../web")
-	if _, err := os.Stat(filepath.Join(web, "node_modules", "playwright-core")); err != nil {
-		needTool(t, "web/node_modules/playwright-core") // make test runs npm ci in web/
-	}
+	chromium, web := needBrowser(t)
 	s := startServer(t, t.TempDir())
 	cr := s.createChannel(t, "pollpage")
 	ref := map[string]any{"w": 64, "h": 36, "rgb": bytesToInts(slateReference(t, 64, 36))}

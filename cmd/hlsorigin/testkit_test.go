@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +28,21 @@ func needTool(t *testing.T, name string) string {
 		t.Skipf("%s not installed: run make test", name)
 	}
 	return p
+}
+
+// needBrowser requires what the headless browser tests drive: ffmpeg (the
+// publisher), node with web/node_modules/playwright-core, and Debian
+// chromium. It returns chromium's path and the web/ directory.
+func needBrowser(t *testing.T) (chromium, web string) {
+	t.Helper()
+	needTool(t, "ffmpeg")
+	needTool(t, "node")
+	chromium = needTool(t, "chromium")
+	web, _ = filepath.Abs("../../web")
+	if _, err := os.Stat(filepath.Join(web, "node_modules", "playwright-core")); err != nil {
+		needTool(t, "web/node_modules/playwright-core") // make test runs npm ci in web/
+	}
+	return chromium, web
 }
 
 // syncBuffer collects run()'s stdout across goroutines.
