@@ -9,7 +9,10 @@ echo "== pause API latency and time to first slate segment"; go run ./bench/paus
 echo "== hot paths: one GET through the handler chain, allocations per request"
 go test -run '^$' -bench Hot -benchmem ./api 2>&1 | grep -E '^Benchmark'
 echo "== Go benchmarks (playlist render, store, replay playlist 24 h / 100 pauses, MP4 export)"
-go test -run '^$' -bench . -benchtime 3x ./manifest ./origin/store ./replay 2>&1 | grep -E '^(Benchmark|ok|PASS)'
+go test -run '^$' -bench . -benchtime 3x ./manifest ./replay 2>&1 | grep -E '^(Benchmark|ok|PASS)'
+go test -run '^$' -bench 'Segment(Read|Put)$' -benchtime 3x ./origin/store 2>&1 | grep -E '^Benchmark'
+echo "== store: PutSegment tail with 32 writers at 60 MB/s, value-log writeback on vs off"
+go test -run '^$' -bench PutSegmentTail -benchtime 1x -v ./origin/store 2>&1 | grep -E '^Benchmark|writeback off'
 echo "== audience: votes/s in process (vs one txn per vote) and over HTTP (vs GET /healthz), SSE fan-out to 2,000 clients (vs 1)"
 go test -run '^$' -bench VoteInProcess -benchtime 100000x ./origin 2>&1 | grep -E '^Benchmark'
 go test -run '^$' -bench 'VoteHTTP' -benchtime 20000x ./api 2>&1 | grep -E '^Benchmark'

@@ -47,6 +47,9 @@ func (s *Store) putBlob(op string, indexKey []byte, at time.Time, data []byte) (
 	err = b.db.Update(func(txn *badger.Txn) error {
 		return txn.Set(blobKey(indexKey, ref.nonce), data)
 	})
+	if err == nil {
+		b.written.Add(int64(len(data)))
+	}
 	return ref, wrap(op, err)
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -42,6 +43,10 @@ type bucket struct {
 	refs    int
 	lastUse uint64
 	gone    chan struct{} // non-nil while closing; closed when closed
+
+	written  atomic.Int64 // bytes committed since the last writeback tick
+	vlog     uint32       // newest value-log file id seen (writeback goroutine only)
+	wbWarned bool         // writeback goroutine only
 }
 
 func newBucketSet(dir string, o Options) *bucketSet {

@@ -27,8 +27,13 @@ type Options struct {
 	// MinFreeBytes is the free space Dir's filesystem must keep: writes fail
 	// with ErrDiskFull below it (default 512 MiB; negative disables).
 	MinFreeBytes int64
-	Logger       *slog.Logger     // default slog.Default(); Badger logs at warning and above
-	Now          func() time.Time // injectable clock (default time.Now)
+	// Writeback is how often the value-log files of buckets written since
+	// the last tick are queued for writing to disk, so Badger's flush when
+	// it starts the next file does not stall commits (see writeback.go).
+	// Default 100ms; negative: off. Linux only.
+	Writeback time.Duration
+	Logger    *slog.Logger     // default slog.Default(); Badger logs at warning and above
+	Now       func() time.Time // injectable clock (default time.Now)
 }
 
 // Badger tuning. Blob buckets keep values in the value log (ValueThreshold far
@@ -52,6 +57,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxOpenBuckets == 0 {
 		o.MaxOpenBuckets = 4
+	}
+	if o.Writeback == 0 {
+		o.Writeback = defaultWriteback
 	}
 	if o.MinFreeBytes == 0 {
 		o.MinFreeBytes = 512 << 20

@@ -23,6 +23,10 @@ type Store struct {
 	life    sync.RWMutex // held shared by every operation, exclusively by Close
 	pruneMu sync.Mutex   // one Prune at a time
 	closed  bool
+
+	stop     chan struct{} // closed by Close: background goroutines end
+	stopOnce sync.Once
+	bg       sync.WaitGroup
 }
 
 // Open opens or creates the store in o.Dir.
@@ -46,8 +50,12 @@ func Open(o Options) (*Store, error) {
 		meta.Close()
 		return nil, err
 	}
-	s := &Store{o: o, meta: meta, disk: &diskGuard{dir: o.Dir, min: o.MinFreeBytes}}
+	s := &Store{o: o, meta: meta, disk: &diskGuard{dir: o.Dir, min: o.MinFreeBytes}, stop: make(chan struct{})}
 	s.bk = newBucketSet(blobDir, o)
+	if writebackSupported && o.Writeback > 0 {
+		s.bg.Add(1)
+		go s.writebackLoop(o.Writeback)
+	}
 	return s, nil
 }
 
@@ -110,6 +118,8 @@ func (s *Store) leave() { s.life.RUnlock() }
 
 // Close syncs and closes every DB. Later calls return ErrClosed; Close is idempotent.
 func (s *Store) Close() error {
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.bg.Wait()
 	s.life.Lock()
 	defer s.life.Unlock()
 	if s.closed {
