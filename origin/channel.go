@@ -28,9 +28,20 @@ type channelRecord struct {
 
 // Channel is one live stream: its renditions and their timelines. Ingest
 // mutates it under mu; readers use the published snapshots lock-free.
+//
+// ingestMu serializes whatever changes the timelines (every ingest call and
+// the maintenance that commits held segments) and is taken before mu.
+// While it holds ingestMu, Rendition.store releases mu for the time the
+// segment's bytes take to reach the store, so a pause, a resume or a read
+// never waits for the disk behind a segment. Everything that segment's
+// commit decided (sequence number, cut, slate parts) was decided under mu
+// first: the commit is ordered before a pause that starts while its bytes
+// are written, as when it had finished a moment earlier (its media arrived
+// before the pause call, so it predates the pause).
 type Channel struct {
-	o  *Origin
-	mu sync.Mutex
+	o        *Origin
+	ingestMu sync.Mutex
+	mu       sync.Mutex
 
 	rec          channelRecord
 	rends        map[string]*Rendition

@@ -198,7 +198,8 @@ func (ch *Channel) wallClock(r *Rendition, seg *segments.Segment, disc bool, at 
 }
 
 // store writes the segment, then updates the timeline and republishes. A
-// change of init segment is always a discontinuity.
+// change of init segment is always a discontinuity. Called with ingestMu
+// and mu held; mu is released while the bytes are written (see Channel).
 func (r *Rendition) store(info SegmentInfo, body []byte, at time.Time) error {
 	info.Seq = r.nextSeq
 	if n := len(r.segs); n > 0 && r.segs[n-1].InitVer != info.InitVer {
@@ -213,7 +214,16 @@ func (r *Rendition) store(info SegmentInfo, body []byte, at time.Time) error {
 		return fmt.Errorf("encode segment meta: %w", err)
 	}
 	data := append([]byte(nil), body...)
-	if err := r.ch.o.store.PutSegment(r.ch.rec.ID, r.name, info.Seq, info.PDT, meta, data); err != nil {
+	id := r.ch.rec.ID
+	err = func() error {
+		r.ch.mu.Unlock()
+		defer r.ch.mu.Lock() // also on a panic: the caller's deferred Unlock needs it held
+		if f := r.ch.o.beforeSegmentWrite; f != nil {
+			f()
+		}
+		return r.ch.o.store.PutSegment(id, r.name, info.Seq, info.PDT, meta, data)
+	}()
+	if err != nil {
 		return storageErr(fmt.Sprintf("store segment %s", info.Name), err)
 	}
 	if len(r.segs) == 0 {

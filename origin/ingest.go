@@ -47,6 +47,8 @@ func (ch *Channel) Ingest(name string, body []byte) error {
 	if len(body) > ch.o.cfg.MaxSegmentBytes {
 		return fmt.Errorf("%s: %d bytes, limit %d: %w", name, len(body), ch.o.cfg.MaxSegmentBytes, ErrTooLarge)
 	}
+	ch.ingestMu.Lock()
+	defer ch.ingestMu.Unlock()
 	now := ch.o.cfg.Now()
 	switch KindOf(name) {
 	case FilePlaylist:

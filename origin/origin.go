@@ -31,6 +31,10 @@ type Origin struct {
 	viewerOnce sync.Once
 	viewerKey  []byte
 	viewerErr  error
+
+	// beforeSegmentWrite, when set (tests), runs where Rendition.store
+	// writes a segment's bytes, with the channel's mu released.
+	beforeSegmentWrite func()
 }
 
 // SetHooks installs ingest observers (metrics). Call before ingest starts.

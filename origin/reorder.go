@@ -90,6 +90,8 @@ func (r *Rendition) sortPending() {
 // drainHeld commits segments held past their wait (the predecessor never
 // came and no later ingest triggered a drain).
 func (ch *Channel) drainHeld() {
+	ch.ingestMu.Lock()
+	defer ch.ingestMu.Unlock()
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	now := ch.o.cfg.Now()

@@ -17,6 +17,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -31,7 +32,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/Eyevinn/mp4ff/mp4"
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"hlsorigin/fixtures"
@@ -183,6 +183,7 @@ func run(ctx context.Context, c config) (*report, error) {
 	pad := 0
 	if c.Bitrate > 0 {
 		pad = int(c.Bitrate / 8 * 2) // the fixture's segments are 2 s
+		zeros = make([]byte, pad)
 	}
 	pctx, cancel := context.WithTimeout(ctx, c.Duration)
 	defer cancel()
@@ -269,25 +270,28 @@ type putter struct {
 	pad int
 }
 
+// zeros is the read-only payload of the padding boxes, shared by every
+// publisher: padding costs the load generator no allocation per segment.
+var zeros []byte
+
 func (p *putter) Ingest(name string, body []byte) error {
 	kind := "playlist"
+	parts := []io.Reader{bytes.NewReader(body)}
+	size := len(body)
 	switch {
 	case strings.HasSuffix(name, ".m4s"):
 		kind = "segment"
-		if p.pad > len(body)+8 {
-			var buf bytes.Buffer
-			buf.Grow(p.pad)
-			buf.Write(body)
-			if err := mp4.NewFreeBox(make([]byte, p.pad-len(body)-8)).Encode(&buf); err != nil {
-				return err
-			}
-			body = buf.Bytes()
+		if n := p.pad - len(body); n > 8 {
+			// A top-level free box of n bytes: size, type, zeros.
+			hdr := binary.BigEndian.AppendUint32(nil, uint32(n))
+			parts = append(parts, bytes.NewReader(append(hdr, "free"...)), bytes.NewReader(zeros[:n-8]))
+			size = p.pad
 		}
 	case strings.HasSuffix(name, ".mp4"):
 		kind = "init"
 	}
 	// io.MultiReader hides the length: the body goes chunked, as ffmpeg sends it.
-	req, err := http.NewRequest(http.MethodPut, p.l.c.Base+"/ingest/"+p.ch.id+"/"+name, io.MultiReader(bytes.NewReader(body)))
+	req, err := http.NewRequest(http.MethodPut, p.l.c.Base+"/ingest/"+p.ch.id+"/"+name, io.MultiReader(parts...))
 	if err != nil {
 		return err
 	}
@@ -306,7 +310,7 @@ func (p *putter) Ingest(name string, body []byte) error {
 		return nil
 	}
 	p.l.ack[kind].add(d)
-	p.l.bytes.Add(int64(len(body)))
+	p.l.bytes.Add(int64(size))
 	if kind == "segment" {
 		p.ch.acked.Add(1)
 	}
