@@ -31,6 +31,9 @@ type Config struct {
 	// HotSegments is how many recent segments per rendition are kept in
 	// memory for serving. Default 16.
 	HotSegments int
+	// HotBytes bounds the memory of those segments across all renditions,
+	// the oldest out first (see hotSet). Default 1 GiB; negative: no bound.
+	HotBytes int64
 	// SegmentCacheBytes bounds the memory kept for archive segments read
 	// back from the store (players behind the live edge, replays, CDN
 	// refills), least recently used out first. Default 256 MiB; negative
@@ -72,6 +75,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HotSegments == 0 {
 		c.HotSegments = 16
+	}
+	if c.HotBytes == 0 {
+		c.HotBytes = 1 << 30
 	}
 	if c.SegmentCacheBytes == 0 {
 		c.SegmentCacheBytes = 256 << 20

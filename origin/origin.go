@@ -23,6 +23,7 @@ type Origin struct {
 	channels map[string]*Channel
 
 	segs *segCache // archive segments read back from the store
+	hot  *hotSet   // newest segments of every rendition
 
 	slates *slateSet
 	picker SlatePicker
@@ -62,7 +63,7 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 		return nil, fmt.Errorf("open store %s: %w", cfg.DataDir, err)
 	}
 	o := &Origin{cfg: cfg, store: st, log: cfg.Logger, hooks: hooks, channels: map[string]*Channel{},
-		segs: newSegCache(cfg.SegmentCacheBytes)}
+		segs: newSegCache(cfg.SegmentCacheBytes), hot: &hotSet{max: cfg.HotBytes}}
 	if o.slates, err = loadDefaultSlates(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("default slate: %w", err)

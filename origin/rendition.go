@@ -77,7 +77,7 @@ type Rendition struct {
 	bwPeak   uint32
 
 	hotMu sync.RWMutex
-	hot   map[uint64][]byte
+	hot   map[uint64]*hotItem // newest segments, see hotSet
 	// cold collapses concurrent store reads of the same segment (a CDN
 	// or many players asking for one that left the hot set) into one.
 	cold singleflight.Group
@@ -106,7 +106,7 @@ type RenditionInfo struct {
 
 func newRendition(ch *Channel, name string) *Rendition {
 	return &Rendition{ch: ch, name: name, rec: renditionRecord{Name: name},
-		inits: map[uint32]*segments.Init{}, hot: map[uint64][]byte{}}
+		inits: map[uint32]*segments.Init{}, hot: map[uint64]*hotItem{}}
 }
 
 // Name is the rendition name (the ingest playlist's stem).
@@ -171,8 +171,11 @@ type uncached struct{ r *Rendition }
 func (u uncached) Segment(seq uint64) ([]byte, bool, error) { return u.r.segment(seq, false) }
 
 func (r *Rendition) segment(seq uint64, fill bool) (data []byte, notYet bool, err error) {
+	var b []byte
 	r.hotMu.RLock()
-	b := r.hot[seq]
+	if it := r.hot[seq]; it != nil {
+		b = it.data
+	}
 	r.hotMu.RUnlock()
 	if b != nil {
 		return b, false, nil
@@ -207,15 +210,7 @@ func (r *Rendition) segment(seq uint64, fill bool) (data []byte, notYet bool, er
 }
 
 func (r *Rendition) putHot(seq uint64, data []byte) {
-	r.hotMu.Lock()
-	defer r.hotMu.Unlock()
-	r.hot[seq] = data
-	keep := uint64(r.ch.o.cfg.HotSegments)
-	for s := range r.hot {
-		if s+keep <= seq {
-			delete(r.hot, s)
-		}
-	}
+	r.ch.o.hot.put(r, seq, data, uint64(r.ch.o.cfg.HotSegments))
 }
 
 // forgetBefore drops timeline entries whose wall clock is before cutoff.

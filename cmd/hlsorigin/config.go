@@ -31,6 +31,7 @@ type config struct {
 	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
 	RateLimits     bool  // per-client-IP rate limits on API writes; default on
 	SegmentCache   int64 // bytes of archive segments kept in memory; negative: off
+	HotBytes       int64 // bytes of the newest segments kept in memory across renditions; negative: no bound
 	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
 	// flight before the store is closed; default 15s.
 	ShutdownTimeout time.Duration
@@ -53,6 +54,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.ReplayMin, "replay-min-recording", 0, "leave pauses out of replays only for recordings at least this long")
 	c.Slates.register(fs)
 	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume, rotation, viewer tokens, chat and poll votes")
+	fs.Int64Var(&c.HotBytes, "hot-bytes", 1<<30, "memory for the newest segments of every rendition (the live edge), oldest out first; older ones come from the store (negative: no bound)")
 	fs.Int64Var(&c.SegmentCache, "segment-cache-bytes", 256<<20, "memory for archive segments read back from the store (behind the live edge, replays), least recently used out (negative: off)")
 	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
