@@ -66,6 +66,16 @@ func playlistFor(r fixtures.Rendition, k int) []byte {
 	return []byte(s)
 }
 
+// startLive sends r's init, then its first segment and playlist one
+// segment duration later: an encoder going live.
+func startLive(t *testing.T, ch *Channel, c *clock, r fixtures.Rendition) {
+	t.Helper()
+	ingestOK(t, ch, r.InitName, r.Init)
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch, r.SegmentNames[0], r.Segments[0])
+	ingestOK(t, ch, r.PlaylistName, playlistFor(r, 0))
+}
+
 // publishFixture sends a fixture rendition in ffmpeg's order: init,
 // then each segment followed by its playlist, advancing the clock by the
 // segment duration before each segment arrives.

@@ -154,10 +154,7 @@ func TestIngestIdempotentAndRestart(t *testing.T) {
 		t.Fatalf("duplicate PUT added a segment: %d", n)
 	}
 	// Encoder restart: init again, timestamps start over.
-	ingestOK(t, ch, m.InitName, m.Init)
-	c.Advance(2 * time.Second)
-	ingestOK(t, ch, m.SegmentNames[0], m.Segments[0]) // same name as before, new session
-	ingestOK(t, ch, m.PlaylistName, playlistFor(m, 0))
+	startLive(t, ch, c, m) // same segment name as before, new session
 	segs := r.Segments()
 	if len(segs) != 4 || !segs[3].Disc || segs[3].DiscNum != 1 {
 		t.Fatalf("restart: want a 4th segment after a discontinuity, got %+v", segs)

@@ -18,10 +18,7 @@ func TestPauseDoesNotWaitForSegmentWrite(t *testing.T) {
 	defer o.Close()
 	ch := newTestChannel(t, o, "w")
 	m := fixtures.Muxed()
-	ingestOK(t, ch, m.InitName, m.Init)
-	c.Advance(2 * time.Second)
-	ingestOK(t, ch, m.SegmentNames[0], m.Segments[0])
-	ingestOK(t, ch, m.PlaylistName, playlistFor(m, 0))
+	startLive(t, ch, c, m)
 	r, err := ch.Rendition("index")
 	if err != nil {
 		t.Fatal(err)

@@ -72,10 +72,7 @@ func TestPauseNeverStoresHostVideo(t *testing.T) {
 	o := openTest(t, dir, c)
 	ch := newTestChannel(t, o, "p")
 	m := fixtures.Muxed()
-	ingestOK(t, ch, m.InitName, m.Init)
-	c.Advance(2 * time.Second)
-	ingestOK(t, ch, m.SegmentNames[0], m.Segments[0])
-	ingestOK(t, ch, m.PlaylistName, playlistFor(m, 0))
+	startLive(t, ch, c, m)
 	p, err := ch.Pause(PauseRequest{})
 	if err != nil || p.Slate.ID != DefaultSlateID {
 		t.Fatalf("pause: %v %+v", err, p)
@@ -191,10 +188,7 @@ func TestResumeBeforeFirstPresentation(t *testing.T) {
 	defer o.Close()
 	ch := newTestChannel(t, o, "bf")
 	b := fixtures.BFrames()
-	ingestOK(t, ch, b.InitName, b.Init)
-	c.Advance(2 * time.Second)
-	ingestOK(t, ch, b.SegmentNames[0], b.Segments[0])
-	ingestOK(t, ch, b.PlaylistName, playlistFor(b, 0))
+	startLive(t, ch, c, b)
 	if _, err := ch.Pause(PauseRequest{}); err != nil {
 		t.Fatal(err)
 	}
