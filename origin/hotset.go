@@ -64,12 +64,8 @@ func (h *hotSet) put(r *Rendition, seq uint64, data []byte, keep uint64) {
 		old := h.fifo[h.head]
 		h.fifo[h.head] = nil
 		h.head++
-		if old.gone {
-			h.dead--
-		} else {
-			h.dropLocked(old, true)
-			h.dead-- // counted by dropLocked, already out of the queue
-		}
+		h.dropLocked(old, true) // no-op when the count bound dropped it already
+		h.dead--                // either way it is dropped and out of the queue
 	}
 	// Segments dropped by the count bound stay queued until they reach
 	// the head; an idle rendition's segments may keep them from it, so the
