@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"hlsorigin/origin"
+	"hlsorigin/slatelib"
 )
 
 // Options configure the HTTP server.
@@ -41,11 +43,14 @@ type Options struct {
 	// Now is the rate limiters' clock (default time.Now; tests use a fake).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Slates is the origin's slate library (nil: New loads one over o).
+	Slates *slatelib.Library
 }
 
 // Server wires the origin to HTTP.
 type Server struct {
 	o         *origin.Origin
+	lib       *slatelib.Library
 	app       *fiber.App
 	log       *slog.Logger
 	metrics   *metrics
@@ -72,7 +77,14 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &Server{o: o, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken)), opt: opt, done: make(chan struct{})}
+	if opt.Slates == nil {
+		lib, err := slatelib.New(o)
+		if err != nil {
+			return nil, fmt.Errorf("api: slate library: %w", err)
+		}
+		opt.Slates = lib
+	}
+	s := &Server{o: o, lib: opt.Slates, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken)), opt: opt, done: make(chan struct{})}
 	s.app = fiber.New(fiber.Config{
 		BodyLimit:             o.Config().MaxSegmentBytes + 1<<20,
 		ReadTimeout:           opt.ReadTimeout,

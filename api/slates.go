@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hlsorigin/origin"
+	"hlsorigin/slatelib"
 )
 
 // Slate library endpoints: system presets (admin uploads), host slates,
@@ -33,13 +34,13 @@ type slateUploadResp struct {
 	ID     string            `json:"id"`
 	Status string            `json:"status"`
 	Reason string            `json:"reason"`
-	Slate  *origin.SlateMeta `json:"slate"`
+	Slate  *slatelib.Meta `json:"slate"`
 }
 
 func (s *Server) listPresets(c *fiber.Ctx) error {
-	out := s.o.Slates().Presets()
+	out := s.lib.Presets()
 	if out == nil {
-		out = []origin.SlateMeta{}
+		out = []slatelib.Meta{}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.JSON(out)
@@ -63,7 +64,7 @@ func (s *Server) uploadChannelSlate(c *fiber.Ctx) error {
 // upload reads the multipart form (file, title, tags, description) and
 // hands it to the library.
 func (s *Server) upload(c *fiber.Ctx, ch *origin.Channel) error {
-	lib := s.o.Slates()
+	lib := s.lib
 	limit := lib.Config().MaxUploadBytes
 	if n := c.Request().Header.ContentLength(); n > limit+64<<10 {
 		return s.writeError(c, fmt.Errorf("slate upload of %d bytes: at most %d: %w", n, limit, origin.ErrTooLarge))
@@ -84,7 +85,7 @@ func (s *Server) upload(c *fiber.Ctx, ch *origin.Channel) error {
 	if _, err := io.Copy(&buf, io.LimitReader(f, int64(limit)+1)); err != nil {
 		return s.writeError(c, fmt.Errorf("read upload: %v: %w", err, origin.ErrInvalid))
 	}
-	up := origin.SlateUpload{Title: c.FormValue("title"), Description: c.FormValue("description")}
+	up := slatelib.UploadInfo{Title: c.FormValue("title"), Description: c.FormValue("description")}
 	if form, err := c.MultipartForm(); err == nil {
 		for _, v := range form.Value["tags"] {
 			up.Tags = append(up.Tags, splitTags(v)...)
@@ -121,11 +122,11 @@ func splitTags(v string) []string {
 func (s *Server) slateMedia(c *fiber.Ctx) error {
 	id := c.Params("sid")
 	if !s.isAdmin(c) {
-		if err := s.o.Slates().CheckMediaToken(id, c.Query("token")); err != nil {
+		if err := s.lib.CheckMediaToken(id, c.Query("token")); err != nil {
 			return s.writeError(c, err)
 		}
 	}
-	b, err := s.o.Slates().Media(id)
+	b, err := s.lib.Media(id)
 	if err != nil {
 		return s.writeError(c, err)
 	}
@@ -140,7 +141,7 @@ func (s *Server) listChannelSlates(c *fiber.Ctx) error {
 		return s.writeError(c, err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(s.o.Slates().ChannelSlates(ch))
+	return c.JSON(s.lib.ChannelSlates(ch))
 }
 
 func (s *Server) matchSlates(c *fiber.Ctx) error {
@@ -155,7 +156,7 @@ func (s *Server) matchSlates(c *fiber.Ctx) error {
 		}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
-	return c.JSON(s.o.Slates().Match(ch, n))
+	return c.JSON(s.lib.Match(ch, n))
 }
 
 type defaultSlateReq struct {
@@ -172,7 +173,7 @@ func (s *Server) getDefaultSlate(c *fiber.Ctx) error {
 		return s.writeError(c, err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(defaultSlateResp{ID: s.o.Slates().ChannelDefault(ch)})
+	return c.JSON(defaultSlateResp{ID: s.lib.ChannelDefault(ch)})
 }
 
 func (s *Server) putDefaultSlate(c *fiber.Ctx) error {
@@ -187,10 +188,10 @@ func (s *Server) putDefaultSlate(c *fiber.Ctx) error {
 	if req.ID == nil {
 		return s.writeError(c, fmt.Errorf(`body {"id": slate id, or "" to clear}: %w`, origin.ErrInvalid))
 	}
-	if err := s.o.Slates().SetChannelDefault(ch, *req.ID); err != nil {
+	if err := s.lib.SetChannelDefault(ch, *req.ID); err != nil {
 		return s.writeError(c, err)
 	}
-	return c.JSON(defaultSlateResp{ID: s.o.Slates().ChannelDefault(ch)})
+	return c.JSON(defaultSlateResp{ID: s.lib.ChannelDefault(ch)})
 }
 
 type tagsReq struct {
@@ -206,8 +207,8 @@ func (s *Server) putChannelTags(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return s.writeError(c, err)
 	}
-	if err := s.o.Slates().SetChannelTags(ch, req.Tags); err != nil {
+	if err := s.lib.SetChannelTags(ch, req.Tags); err != nil {
 		return s.writeError(c, err)
 	}
-	return c.JSON(tagsReq{Tags: s.o.Slates().ChannelTags(ch)})
+	return c.JSON(tagsReq{Tags: s.lib.ChannelTags(ch)})
 }

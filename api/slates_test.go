@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"hlsorigin/origin"
+	"hlsorigin/slatelib"
 	"hlsorigin/slate"
 )
 
@@ -75,13 +76,13 @@ func storedSlates(t *testing.T, o *origin.Origin) (metas, media int) {
 	return metas, media
 }
 
-func listSlates(t *testing.T, fs *fixtureServer, path, token string) []origin.SlateMeta {
+func listSlates(t *testing.T, fs *fixtureServer, path, token string) []slatelib.Meta {
 	t.Helper()
 	resp := fs.req(t, "GET", path, token, "")
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET %s: %d", path, resp.StatusCode)
 	}
-	var out []origin.SlateMeta
+	var out []slatelib.Meta
 	decode(t, resp, &out)
 	return out
 }
@@ -90,7 +91,7 @@ func listSlates(t *testing.T, fs *fixtureServer, path, token string) []origin.Sl
 // and nothing is stored (the lists and the store are unchanged).
 func TestSlateUploadRefusals(t *testing.T) {
 	fs := newFixtureServer(t)
-	if err := fs.o.Slates().Configure(origin.SlateLibraryConfig{MaxUploadBytes: 64 << 10}); err != nil {
+	if err := fs.s.lib.Configure(slatelib.Config{MaxUploadBytes: 64 << 10}); err != nil {
 		t.Fatal(err)
 	}
 	big := append(uploadInput(t, "progressive_aac.mp4"), make([]byte, 70<<10)...)
@@ -157,7 +158,7 @@ func TestSlateUploadRefusals(t *testing.T) {
 // the default and says why; the match endpoint explains the ranking.
 func TestSlateUploadAndPause(t *testing.T) {
 	fs := newFixtureServer(t)
-	if err := fs.o.Slates().Configure(origin.SlateLibraryConfig{Blocklist: []string{"casino", "赌博"}}); err != nil {
+	if err := fs.s.lib.Configure(slatelib.Config{Blocklist: []string{"casino", "赌博"}}); err != nil {
 		t.Fatal(err)
 	}
 	st, preset := fs.upload(t, "/api/v1/slates", testAdmin, uploadInput(t, "high.mp4"),
@@ -223,7 +224,7 @@ func TestSlateUploadAndPause(t *testing.T) {
 		t.Errorf("tags: %d", r.StatusCode)
 	}
 	resp := fs.req(t, "GET", "/api/v1/channels/c/slates/match", "", "")
-	var exp origin.MatchExplanation
+	var exp slatelib.MatchExplanation
 	decode(t, resp, &exp)
 	if exp.Ranking[0].ID != preset.ID || exp.Choice.ID != preset.ID || len(exp.Terms) == 0 || exp.Ranking[0].Score < 0.15 {
 		t.Errorf("match: %+v", exp)
@@ -239,13 +240,13 @@ type moderator struct {
 	mu      sync.Mutex
 	mode    string // allow | deny | slow | error | junk
 	fetched [][]byte
-	seen    []origin.ModerationRequest
+	seen    []slatelib.ModerationRequest
 }
 
 func newModerator(t *testing.T) *moderator {
 	m := &moderator{mode: "allow"}
 	m.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var req origin.ModerationRequest
+		var req slatelib.ModerationRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, "bad request", 400)
 			return
@@ -308,7 +309,7 @@ func TestSlateModerationWebhook(t *testing.T) {
 	down.Close() // nothing listens there any more
 	configure := func(url string) {
 		t.Helper()
-		if err := fs.o.Slates().Configure(origin.SlateLibraryConfig{ModerationURL: url, ModerationTimeout: 700 * time.Millisecond,
+		if err := fs.s.lib.Configure(slatelib.Config{ModerationURL: url, ModerationTimeout: 700 * time.Millisecond,
 			PublicURL: base}); err != nil {
 			t.Fatal(err)
 		}

@@ -112,7 +112,7 @@ func (ch *Channel) SetTitle(title string) error {
 		return err
 	}
 	ch.title.Store(&title)
-	ch.o.lib.noteTitle(ch, title)
+	ch.o.noteTitle(ch, title)
 	ch.Emit("title", map[string]string{"title": title})
 	return nil
 }

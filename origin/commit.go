@@ -240,7 +240,7 @@ func (r *Rendition) store(info SegmentInfo, body []byte, at time.Time) error {
 	r.putHot(info.Seq, data)
 	r.ch.remember(info.Name, info.Hash)
 	if r.ch.lastIngest.IsZero() || at.Sub(r.ch.lastIngest) >= r.ch.o.cfg.IdleAfter {
-		r.ch.o.lib.noteSession(r.ch) // a new live session: remember its title
+		r.ch.o.noteSession(r.ch) // a new live session: remember its title
 	}
 	r.ch.lastIngest = at
 	if h := r.ch.o.hooks.SegmentStored; h != nil {

@@ -27,7 +27,7 @@ type Origin struct {
 
 	slates *slateSet
 	picker SlatePicker
-	lib    *SlateLibrary
+	obs    ChannelObserver
 
 	viewerOnce sync.Once
 	viewerKey  []byte
@@ -68,11 +68,6 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 		st.Close()
 		return nil, fmt.Errorf("default slate: %w", err)
 	}
-	if o.lib, err = newSlateLibrary(o); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("slate library: %w", err)
-	}
-	o.picker = o.lib.pick
 	if err := o.load(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("load channels: %w", err)
@@ -197,6 +192,10 @@ func (o *Origin) Prune() {
 }
 
 // storageErr wraps a store failure in the origin vocabulary.
+// StorageErr wraps a store error in the origin's vocabulary (ErrDiskFull,
+// ErrNotFound, else ErrStorage), for sibling packages that use the store.
+func StorageErr(op string, err error) error { return storageErr(op, err) }
+
 func storageErr(op string, err error) error {
 	if errors.Is(err, store.ErrDiskFull) {
 		return fmt.Errorf("%s: %w: %v", op, ErrDiskFull, err)

@@ -74,3 +74,41 @@ func (o *Origin) pickSlate(ch *Channel, requested string) SlateChoice {
 	}
 	return SlateChoice{ID: DefaultSlateID, Reason: "default"}
 }
+
+// PutSlate installs (or replaces) the media of slate id, as variants at
+// several resolutions, for the splicer.
+func (o *Origin) PutSlate(id string, vs []*slate.Slate) { o.slates.put(id, vs) }
+
+// HasSlate reports whether slate id has media the splicer can show.
+func (o *Origin) HasSlate(id string) bool { return o.slates.has(id) }
+
+// SlateVariant returns the variant of slate id nearest to width x height
+// (the default slate when id has no media).
+func (o *Origin) SlateVariant(id string, width, height int) *slate.Slate {
+	return o.slates.variant(id, width, height)
+}
+
+// ChannelObserver learns what topic matching reads of a channel: the start
+// of each live session and each title change. Its methods are called with
+// the channel's lock held: they must not block or call into the channel
+// except its lock-free getters (ID, Title).
+type ChannelObserver interface {
+	SessionStarted(ch *Channel)
+	TitleChanged(ch *Channel, title string)
+}
+
+// SetChannelObserver installs the observer (the slate library). Call before
+// ingest starts.
+func (o *Origin) SetChannelObserver(obs ChannelObserver) { o.obs = obs }
+
+func (o *Origin) noteSession(ch *Channel) {
+	if o.obs != nil {
+		o.obs.SessionStarted(ch)
+	}
+}
+
+func (o *Origin) noteTitle(ch *Channel, title string) {
+	if o.obs != nil {
+		o.obs.TitleChanged(ch, title)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"hlsorigin/api"
 	"hlsorigin/fixtures"
 	"hlsorigin/origin"
+	"hlsorigin/slatelib"
 	"hlsorigin/origin/demo"
 )
 
@@ -36,7 +37,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer o.Close() // last: after the server and the background work have stopped
 	o.SetPollMaxDuration(cfg.PollMax)
-	if err := cfg.Slates.apply(o); err != nil {
+	lib, err := slatelib.New(o)
+	if err != nil {
+		return fmt.Errorf("slate library: %w", err)
+	}
+	if err := cfg.Slates.apply(lib); err != nil {
 		return err
 	}
 	admin := cfg.AdminToken
@@ -46,7 +51,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "admin token (random, pass -admin-token to fix it): %s\n", admin)
 	}
-	opt := api.Options{AdminToken: admin, Logger: log, ReplayMinRecording: cfg.ReplayMin}
+	opt := api.Options{AdminToken: admin, Logger: log, Slates: lib, ReplayMinRecording: cfg.ReplayMin}
 	if !cfg.RateLimits {
 		opt.RateLimits = api.NoRateLimits()
 	}
@@ -60,7 +65,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	base := "http://" + ln.Addr().String()
 	if cfg.Slates.PublicURL == "" {
-		o.Slates().SetPublicURL(base)
+		lib.SetPublicURL(base)
 	}
 	fmt.Fprintf(stdout, "hlsorigin listening on %s (data in %s)\n", base, cfg.Data)
 	ctx, cancel := context.WithCancel(ctx)

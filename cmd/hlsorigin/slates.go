@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"hlsorigin/origin"
+	"hlsorigin/slatelib"
 	"hlsorigin/slate"
 )
 
@@ -57,17 +57,17 @@ func (f *slateFlags) validate() error {
 	return nil
 }
 
-func (f *slateFlags) apply(o *origin.Origin) error {
-	cfg := origin.SlateLibraryConfig{MaxUploadBytes: f.MaxBytes, MatchThreshold: f.MatchThreshold, MatchMin: f.MatchMin,
+func (f *slateFlags) apply(lib *slatelib.Library) error {
+	cfg := slatelib.Config{MaxUploadBytes: f.MaxBytes, MatchThreshold: f.MatchThreshold, MatchMin: f.MatchMin,
 		ModerationURL: f.ModerationURL, ModerationTimeout: f.ModerationTimeout, PublicURL: strings.TrimRight(f.PublicURL, "/")}
 	if f.Blocklist != "" {
-		terms, err := origin.LoadBlocklist(f.Blocklist)
+		terms, err := slatelib.LoadBlocklist(f.Blocklist)
 		if err != nil {
 			return fmt.Errorf("-slate-blocklist: %w", err)
 		}
 		cfg.Blocklist = terms
 	}
-	return o.Slates().Configure(cfg)
+	return lib.Configure(cfg)
 }
 
 // errNoFFmpeg is returned by "slate make" when ffmpeg is not installed.

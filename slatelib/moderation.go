@@ -1,4 +1,4 @@
-package origin
+package slatelib
 
 import (
 	"bufio"
@@ -46,7 +46,7 @@ func LoadBlocklist(path string) ([]string, error) {
 // sequence); terms holding CJK characters match as substrings of the text
 // with its spaces and punctuation removed, so "赌 博" cannot slip past
 // "赌博".
-func Blocked(list []string, up SlateUpload) string {
+func Blocked(list []string, up UploadInfo) string {
 	if len(list) == 0 {
 		return ""
 	}
@@ -104,7 +104,7 @@ func isCJKRune(r rune) bool {
 
 // ModerationRequest is what the moderation webhook receives.
 type ModerationRequest struct {
-	Slate    SlateMeta `json:"slate"`
+	Slate    Meta `json:"slate"`
 	MediaURL string    `json:"media_url"`
 }
 
@@ -117,7 +117,7 @@ type ModerationAnswer struct {
 // moderate asks the webhook about a pending slate. Anything but a timely
 // 2xx answer {"allowed": true} rejects it (fail closed); the reason says
 // why.
-func (l *SlateLibrary) moderate(cfg SlateLibraryConfig, m SlateMeta) (allowed bool, reason string) {
+func (l *Library) moderate(cfg Config, m Meta) (allowed bool, reason string) {
 	tok, err := l.MediaToken(m.ID, cfg.MediaURLTTL)
 	if err != nil {
 		return false, "moderation unavailable: " + err.Error()

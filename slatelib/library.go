@@ -1,4 +1,4 @@
-package origin
+package slatelib
 
 import (
 	"crypto/hmac"
@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
@@ -18,21 +19,21 @@ import (
 	"unicode/utf8"
 
 	"hlsorigin/fixtures"
-	"hlsorigin/origin/store"
+	"hlsorigin/origin"
 	"hlsorigin/slate"
 	"hlsorigin/slate/topic"
 )
 
 // Slate statuses.
 const (
-	SlateApproved = "approved"
-	SlateRejected = "rejected"
-	SlatePending  = "pending"
+	Approved = "approved"
+	Rejected = "rejected"
+	Pending  = "pending"
 )
 
-// SlateMeta describes one slate of the library: a system preset (Owner
+// Meta describes one slate of the library: a system preset (Owner
 // empty; bundled or uploaded by an admin) or a host's own slate.
-type SlateMeta struct {
+type Meta struct {
 	ID          string    `json:"id"`
 	Owner       string    `json:"owner,omitempty"` // channel id of a host slate
 	Title       string    `json:"title"`
@@ -49,15 +50,15 @@ type SlateMeta struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-// SlateUpload is the metadata sent with an uploaded MP4.
-type SlateUpload struct {
+// UploadInfo is the metadata sent with an uploaded MP4.
+type UploadInfo struct {
 	Title       string
 	Tags        []string
 	Description string
 }
 
-// SlateLibraryConfig configures uploads, matching and moderation.
-type SlateLibraryConfig struct {
+// Config configures uploads, matching and moderation.
+type Config struct {
 	// MaxUploadBytes bounds an upload body. Default 8 MiB.
 	MaxUploadBytes int
 	// Limits bound the uploaded media (duration, size, resolution).
@@ -84,7 +85,7 @@ type SlateLibraryConfig struct {
 	MediaURLTTL time.Duration
 }
 
-func (c SlateLibraryConfig) withDefaults() SlateLibraryConfig {
+func (c Config) withDefaults() Config {
 	if c.MaxUploadBytes == 0 {
 		c.MaxUploadBytes = 8 << 20
 	}
@@ -104,7 +105,7 @@ func (c SlateLibraryConfig) withDefaults() SlateLibraryConfig {
 }
 
 // Validate names the first bad setting.
-func (c SlateLibraryConfig) Validate() error {
+func (c Config) Validate() error {
 	switch {
 	case c.MaxUploadBytes < 1024:
 		return fmt.Errorf("slate-max-bytes %d: at least 1024: %w", c.MaxUploadBytes, ErrInvalid)
@@ -134,15 +135,17 @@ const historyKeep = 20
 // chatForMatch is how many recent chat messages topic matching reads.
 const chatForMatch = 50
 
-// SlateLibrary is the slate catalogue: bundled presets, admin presets and
+// Library is the slate catalogue: bundled presets, admin presets and
 // host slates, with their media, moderation, and topic matching.
-type SlateLibrary struct {
-	o      *Origin
+type Library struct {
+	o      *origin.Origin
+	log    *slog.Logger
+	now    func() time.Time
 	client *http.Client
 
 	mu       sync.RWMutex
-	cfg      SlateLibraryConfig
-	metas    map[string]*SlateMeta
+	cfg      Config
+	metas    map[string]*Meta
 	defaults map[string]string   // channel -> default slate id
 	tags     map[string][]string // channel -> topic tags
 	history  map[string][]HistoryEntry
@@ -150,12 +153,13 @@ type SlateLibrary struct {
 	secret   []byte
 }
 
-// Slates returns the slate library.
-func (o *Origin) Slates() *SlateLibrary { return o.lib }
-
-func newSlateLibrary(o *Origin) (*SlateLibrary, error) {
-	l := &SlateLibrary{o: o, client: &http.Client{}, cfg: SlateLibraryConfig{}.withDefaults(),
-		metas: map[string]*SlateMeta{}, defaults: map[string]string{}, tags: map[string][]string{},
+// New loads the library of an origin (bundled presets, then what the store
+// holds) and installs it as the origin's slate picker and channel observer.
+// Call it once per origin, before ingest starts.
+func New(o *origin.Origin) (*Library, error) {
+	cfg := o.Config()
+	l := &Library{o: o, log: cfg.Logger, now: cfg.Now, client: &http.Client{}, cfg: Config{}.withDefaults(),
+		metas: map[string]*Meta{}, defaults: map[string]string{}, tags: map[string][]string{},
 		history: map[string][]HistoryEntry{}}
 	if err := l.loadBundled(); err != nil {
 		return nil, err
@@ -164,11 +168,13 @@ func newSlateLibrary(o *Origin) (*SlateLibrary, error) {
 		return nil, err
 	}
 	l.rebuildModel()
+	o.SetSlatePicker(l.pick)
+	o.SetChannelObserver(l)
 	return l, nil
 }
 
 // Configure applies a configuration (uploads, matching, moderation).
-func (l *SlateLibrary) Configure(cfg SlateLibraryConfig) error {
+func (l *Library) Configure(cfg Config) error {
 	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -181,28 +187,28 @@ func (l *SlateLibrary) Configure(cfg SlateLibraryConfig) error {
 
 // SetPublicURL sets the base URL of signed media links (known once the
 // server listens).
-func (l *SlateLibrary) SetPublicURL(u string) {
+func (l *Library) SetPublicURL(u string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.cfg.PublicURL = strings.TrimRight(u, "/")
 }
 
 // Config returns the effective configuration.
-func (l *SlateLibrary) Config() SlateLibraryConfig {
+func (l *Library) Config() Config {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.cfg
 }
 
-func (l *SlateLibrary) loadBundled() error {
+func (l *Library) loadBundled() error {
 	ps, err := fixtures.Presets()
 	if err != nil {
 		return fmt.Errorf("bundled presets: %w", err)
 	}
 	for _, p := range ps {
-		m := &SlateMeta{ID: p.ID, Title: p.Title, Tags: p.Tags, Description: p.Description, Status: SlateApproved,
+		m := &Meta{ID: p.ID, Title: p.Title, Tags: p.Tags, Description: p.Description, Status: Approved,
 			Bundled: true}
-		if p.ID != DefaultSlateID {
+		if p.ID != origin.DefaultSlateID {
 			file, err := fixtures.PresetMedia(p)
 			if err != nil {
 				return err
@@ -211,9 +217,9 @@ func (l *SlateLibrary) loadBundled() error {
 			if err != nil {
 				return fmt.Errorf("preset %s: %w", p.ID, err)
 			}
-			l.o.slates.put(p.ID, []*slate.Slate{sl})
+			l.o.PutSlate(p.ID, []*slate.Slate{sl})
 			m.Width, m.Height, m.Bytes = sl.Width, sl.Height, len(file)
-		} else if d := l.o.slates.variant(DefaultSlateID, 1920, 1080); d != nil {
+		} else if d := l.o.SlateVariant(origin.DefaultSlateID, 1920, 1080); d != nil {
 			m.Width, m.Height = d.Width, d.Height
 		}
 		l.metas[p.ID] = m
@@ -224,11 +230,11 @@ func (l *SlateLibrary) loadBundled() error {
 // Record layout (kind "sl"): m/<id> metadata, v/<id> media (CMAF),
 // d/<channel> a channel's default slate id, t/<channel> its topic tags.
 // History (kind "sh"): <channel>/<time key>.
-func (l *SlateLibrary) loadStored() error {
-	st := l.o.store
+func (l *Library) loadStored() error {
+	st := l.o.Store()
 	var bad error
 	err := st.Records("sl", []string{"m"}, func(_ []string, val []byte) bool {
-		var m SlateMeta
+		var m Meta
 		if err := json.Unmarshal(val, &m); err != nil {
 			bad = fmt.Errorf("slate record: %w", err)
 			return false
@@ -243,21 +249,21 @@ func (l *SlateLibrary) loadStored() error {
 		return err
 	}
 	for id, m := range l.metas {
-		if m.Bundled || m.Status != SlateApproved {
+		if m.Bundled || m.Status != Approved {
 			continue
 		}
 		b, err := st.Record("sl", []string{"v", id})
 		if err != nil {
-			l.o.log.Warn("slate media missing: slate not shown", "slate", id, "err", err)
-			m.Status, m.Reason = SlateRejected, "media missing"
+			l.log.Warn("slate media missing: slate not shown", "slate", id, "err", err)
+			m.Status, m.Reason = Rejected, "media missing"
 			continue
 		}
 		sl, err := slate.Load(id, b)
 		if err != nil {
-			m.Status, m.Reason = SlateRejected, "media unreadable"
+			m.Status, m.Reason = Rejected, "media unreadable"
 			continue
 		}
-		l.o.slates.put(id, []*slate.Slate{sl})
+		l.o.PutSlate(id, []*slate.Slate{sl})
 	}
 	_ = st.Records("sl", []string{"d"}, func(parts []string, val []byte) bool {
 		l.defaults[parts[len(parts)-1]] = string(val)
@@ -281,7 +287,7 @@ func (l *SlateLibrary) loadStored() error {
 
 // rebuildModel recomputes the TF-IDF model over the approved presets.
 // Called with l.mu held (or before the library is shared).
-func (l *SlateLibrary) rebuildModel() {
+func (l *Library) rebuildModel() {
 	var docs []topic.Doc
 	for _, m := range l.presetsLocked() {
 		docs = append(docs, topic.Doc{ID: m.ID, Text: append([]string{m.Title, m.Description}, m.Tags...)})
@@ -289,10 +295,10 @@ func (l *SlateLibrary) rebuildModel() {
 	l.model = topic.NewModel(docs)
 }
 
-func (l *SlateLibrary) presetsLocked() []*SlateMeta {
-	var out []*SlateMeta
+func (l *Library) presetsLocked() []*Meta {
+	var out []*Meta
 	for _, m := range l.metas {
-		if m.Owner == "" && m.Status == SlateApproved {
+		if m.Owner == "" && m.Status == Approved {
 			out = append(out, m)
 		}
 	}
@@ -306,10 +312,10 @@ func (l *SlateLibrary) presetsLocked() []*SlateMeta {
 }
 
 // Presets lists the system presets (bundled first).
-func (l *SlateLibrary) Presets() []SlateMeta {
+func (l *Library) Presets() []Meta {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	var out []SlateMeta
+	var out []Meta
 	for _, m := range l.metas {
 		if m.Owner == "" {
 			out = append(out, *m)
@@ -320,10 +326,10 @@ func (l *SlateLibrary) Presets() []SlateMeta {
 }
 
 // ChannelSlates lists a channel's own slates, newest first.
-func (l *SlateLibrary) ChannelSlates(ch *Channel) []SlateMeta {
+func (l *Library) ChannelSlates(ch *origin.Channel) []Meta {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	out := []SlateMeta{}
+	out := []Meta{}
 	for _, m := range l.metas {
 		if m.Owner == ch.ID() {
 			out = append(out, *m)
@@ -333,7 +339,7 @@ func (l *SlateLibrary) ChannelSlates(ch *Channel) []SlateMeta {
 	return out
 }
 
-func sortMetas(ms []SlateMeta) {
+func sortMetas(ms []Meta) {
 	sort.Slice(ms, func(i, j int) bool {
 		if ms[i].Bundled != ms[j].Bundled {
 			return ms[i].Bundled
@@ -346,28 +352,28 @@ func sortMetas(ms []SlateMeta) {
 }
 
 // Meta returns one slate's metadata.
-func (l *SlateLibrary) Meta(id string) (SlateMeta, error) {
+func (l *Library) Meta(id string) (Meta, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if m := l.metas[id]; m != nil {
 		return *m, nil
 	}
-	return SlateMeta{}, fmt.Errorf("slate %q: %w", id, ErrNotFound)
+	return Meta{}, fmt.Errorf("slate %q: %w", id, ErrNotFound)
 }
 
 // usableBy says whether ch may show slate id, and if not why.
-func (l *SlateLibrary) usableByLocked(ch *Channel, id string) (bool, string) {
+func (l *Library) usableByLocked(ch *origin.Channel, id string) (bool, string) {
 	m := l.metas[id]
 	switch {
 	case m == nil:
 		return false, fmt.Sprintf("slate %q not found", id)
 	case m.Owner != "" && m.Owner != ch.ID():
 		return false, fmt.Sprintf("slate %q belongs to another channel", id)
-	case m.Status == SlateRejected:
+	case m.Status == Rejected:
 		return false, fmt.Sprintf("slate %q rejected: %s", id, m.Reason)
-	case m.Status != SlateApproved:
+	case m.Status != Approved:
 		return false, fmt.Sprintf("slate %q is %s moderation", id, m.Status)
-	case !l.o.slates.has(id):
+	case !l.o.HasSlate(id):
 		return false, fmt.Sprintf("slate %q has no media", id)
 	}
 	return true, ""
@@ -375,12 +381,12 @@ func (l *SlateLibrary) usableByLocked(ch *Channel, id string) (bool, string) {
 
 // SetChannelDefault makes an approved slate (own or preset) the one a
 // pause of ch shows unless the pause asks for another; "" clears it.
-func (l *SlateLibrary) SetChannelDefault(ch *Channel, id string) error {
+func (l *Library) SetChannelDefault(ch *origin.Channel, id string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if id == "" {
-		if err := l.o.store.DeleteRecord("sl", []string{"d", ch.ID()}); err != nil {
-			return storageErr("clear default slate", err)
+		if err := l.o.Store().DeleteRecord("sl", []string{"d", ch.ID()}); err != nil {
+			return origin.StorageErr("clear default slate", err)
 		}
 		delete(l.defaults, ch.ID())
 		return nil
@@ -391,15 +397,15 @@ func (l *SlateLibrary) SetChannelDefault(ch *Channel, id string) error {
 		}
 		return fmt.Errorf("%s: %w", why, ErrConflict)
 	}
-	if err := l.o.store.PutRecord("sl", []string{"d", ch.ID()}, []byte(id), true); err != nil {
-		return storageErr("save default slate", err)
+	if err := l.o.Store().PutRecord("sl", []string{"d", ch.ID()}, []byte(id), true); err != nil {
+		return origin.StorageErr("save default slate", err)
 	}
 	l.defaults[ch.ID()] = id
 	return nil
 }
 
 // ChannelDefault returns a channel's default slate id ("" when unset).
-func (l *SlateLibrary) ChannelDefault(ch *Channel) string {
+func (l *Library) ChannelDefault(ch *origin.Channel) string {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.defaults[ch.ID()]
@@ -407,7 +413,7 @@ func (l *SlateLibrary) ChannelDefault(ch *Channel) string {
 
 // SetChannelTags sets the topic tags of a channel (used by matching and
 // recorded in its history).
-func (l *SlateLibrary) SetChannelTags(ch *Channel, tags []string) error {
+func (l *Library) SetChannelTags(ch *origin.Channel, tags []string) error {
 	tags, err := cleanTags(tags)
 	if err != nil {
 		return err
@@ -415,8 +421,8 @@ func (l *SlateLibrary) SetChannelTags(ch *Channel, tags []string) error {
 	b, _ := json.Marshal(tags)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err := l.o.store.PutRecord("sl", []string{"t", ch.ID()}, b, false); err != nil {
-		return storageErr("save channel tags", err)
+	if err := l.o.Store().PutRecord("sl", []string{"t", ch.ID()}, b, false); err != nil {
+		return origin.StorageErr("save channel tags", err)
 	}
 	l.tags[ch.ID()] = tags
 	l.noteLocked(ch, "title", ch.Title())
@@ -424,52 +430,52 @@ func (l *SlateLibrary) SetChannelTags(ch *Channel, tags []string) error {
 }
 
 // ChannelTags returns a channel's topic tags.
-func (l *SlateLibrary) ChannelTags(ch *Channel) []string {
+func (l *Library) ChannelTags(ch *origin.Channel) []string {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return append([]string{}, l.tags[ch.ID()]...)
 }
 
 // History returns a channel's past sessions and titles, oldest first.
-func (l *SlateLibrary) History(ch *Channel) []HistoryEntry {
+func (l *Library) History(ch *origin.Channel) []HistoryEntry {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return append([]HistoryEntry{}, l.history[ch.ID()]...)
 }
 
-// noteSession records the start of a live session (called by ingest).
-func (l *SlateLibrary) noteSession(ch *Channel) {
+// SessionStarted records the start of a live session (called by ingest).
+func (l *Library) SessionStarted(ch *origin.Channel) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.noteLocked(ch, "session", ch.Title())
 }
 
-// noteTitle records a title change.
-func (l *SlateLibrary) noteTitle(ch *Channel, title string) {
+// TitleChanged records a title change.
+func (l *Library) TitleChanged(ch *origin.Channel, title string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.noteLocked(ch, "title", title)
 }
 
-func (l *SlateLibrary) noteLocked(ch *Channel, kind, title string) {
+func (l *Library) noteLocked(ch *origin.Channel, kind, title string) {
 	hs := l.history[ch.ID()]
 	tags := l.tags[ch.ID()]
 	if n := len(hs); n > 0 && hs[n-1].Title == title && strings.Join(hs[n-1].Tags, ",") == strings.Join(tags, ",") {
 		return // nothing new to learn from
 	}
-	now := l.o.cfg.Now().UTC()
+	now := l.now().UTC()
 	if n := len(hs); n > 0 && !now.After(hs[n-1].At) {
 		now = hs[n-1].At.Add(time.Microsecond)
 	}
 	h := HistoryEntry{At: now, Kind: kind, Title: title, Tags: append([]string(nil), tags...)}
 	b, _ := json.Marshal(h)
-	if err := l.o.store.PutRecord("sh", []string{ch.ID(), historyKey(now)}, b, false); err != nil {
-		l.o.log.Warn("record channel history", "channel", ch.ID(), "err", err)
+	if err := l.o.Store().PutRecord("sh", []string{ch.ID(), historyKey(now)}, b, false); err != nil {
+		l.log.Warn("record channel history", "channel", ch.ID(), "err", err)
 		return
 	}
 	hs = append(hs, h)
 	for len(hs) > historyKeep {
-		_ = l.o.store.DeleteRecord("sh", []string{ch.ID(), historyKey(hs[0].At)})
+		_ = l.o.Store().DeleteRecord("sh", []string{ch.ID(), historyKey(hs[0].At)})
 		hs = hs[1:]
 	}
 	l.history[ch.ID()] = hs
@@ -484,82 +490,82 @@ func historyKey(t time.Time) string {
 // nothing stored (ErrBadMedia, ErrInvalid, ErrTooLarge, ErrUnprocessable);
 // a valid upload is stored with its moderation outcome: approved, or
 // rejected with a reason (its media is then dropped).
-func (l *SlateLibrary) Upload(owner *Channel, file []byte, up SlateUpload) (SlateMeta, error) {
+func (l *Library) Upload(owner *origin.Channel, file []byte, up UploadInfo) (Meta, error) {
 	cfg := l.Config()
 	if len(file) > cfg.MaxUploadBytes {
-		return SlateMeta{}, fmt.Errorf("slate upload of %d bytes: at most %d: %w", len(file), cfg.MaxUploadBytes, ErrTooLarge)
+		return Meta{}, fmt.Errorf("slate upload of %d bytes: at most %d: %w", len(file), cfg.MaxUploadBytes, ErrTooLarge)
 	}
 	var err error
 	if up, err = cleanUpload(up); err != nil {
-		return SlateMeta{}, err
+		return Meta{}, err
 	}
 	p, err := slate.PrepareUpload(file, cfg.Limits)
 	if errors.Is(err, slate.ErrUploadTooLarge) {
-		return SlateMeta{}, fmt.Errorf("%v: %w", err, ErrTooLarge)
+		return Meta{}, fmt.Errorf("%v: %w", err, ErrTooLarge)
 	}
 	if err != nil {
-		return SlateMeta{}, fmt.Errorf("%v: %w", err, ErrBadMedia)
+		return Meta{}, fmt.Errorf("%v: %w", err, ErrBadMedia)
 	}
 	if owner != nil {
 		if err := checkChannelCodec(owner, p); err != nil {
-			return SlateMeta{}, err
+			return Meta{}, err
 		}
 	}
 	sl, err := slate.Load("upload", p.CMAF)
 	if err != nil {
-		return SlateMeta{}, fmt.Errorf("%v: %w", err, ErrBadMedia)
+		return Meta{}, fmt.Errorf("%v: %w", err, ErrBadMedia)
 	}
 	id, err := newSlateID()
 	if err != nil {
-		return SlateMeta{}, err
+		return Meta{}, err
 	}
 	sl.ID = id
-	m := SlateMeta{ID: id, Title: up.Title, Tags: up.Tags, Description: up.Description, Status: SlateApproved,
+	m := Meta{ID: id, Title: up.Title, Tags: up.Tags, Description: up.Description, Status: Approved,
 		Width: p.Width, Height: p.Height, Codec: p.Codec, Duration: p.Duration, Bytes: len(p.CMAF),
-		CreatedAt: l.o.cfg.Now().UTC()}
+		CreatedAt: l.now().UTC()}
 	if owner != nil {
 		m.Owner = owner.ID()
 		if term := Blocked(cfg.Blocklist, up); term != "" {
-			m.Status, m.Reason = SlateRejected, fmt.Sprintf("blocked term %q", term)
+			m.Status, m.Reason = Rejected, fmt.Sprintf("blocked term %q", term)
 			return m, l.saveMeta(m)
 		}
 		if cfg.ModerationURL != "" {
-			m.Status = SlatePending
+			m.Status = Pending
 			if err := l.saveMedia(id, p.CMAF); err != nil {
-				return SlateMeta{}, err
+				return Meta{}, err
 			}
 			if err := l.saveMeta(m); err != nil {
-				return SlateMeta{}, err
+				return Meta{}, err
 			}
 			allowed, reason := l.moderate(cfg, m)
-			m.Status, m.Reason = SlateApproved, reason
+			m.Status, m.Reason = Approved, reason
 			if !allowed {
-				m.Status = SlateRejected
-				if err := l.o.store.DeleteRecord("sl", []string{"v", id}); err != nil {
-					l.o.log.Warn("drop rejected slate media", "slate", id, "err", err)
+				m.Status = Rejected
+				if err := l.o.Store().DeleteRecord("sl", []string{"v", id}); err != nil {
+					l.log.Warn("drop rejected slate media", "slate", id, "err", err)
 				}
 			}
-			if m.Status == SlateApproved {
-				l.o.slates.put(id, []*slate.Slate{sl})
+			if m.Status == Approved {
+				l.o.PutSlate(id, []*slate.Slate{sl})
 			}
 			return m, l.saveMeta(m)
 		}
 	}
 	if err := l.saveMedia(id, p.CMAF); err != nil {
-		return SlateMeta{}, err
+		return Meta{}, err
 	}
-	l.o.slates.put(id, []*slate.Slate{sl})
+	l.o.PutSlate(id, []*slate.Slate{sl})
 	return m, l.saveMeta(m)
 }
 
 // saveMeta stores (durably) and indexes a slate's metadata.
-func (l *SlateLibrary) saveMeta(m SlateMeta) error {
+func (l *Library) saveMeta(m Meta) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	if err := l.o.store.PutRecord("sl", []string{"m", m.ID}, b, true); err != nil {
-		return storageErr("save slate", err)
+	if err := l.o.Store().PutRecord("sl", []string{"m", m.ID}, b, true); err != nil {
+		return origin.StorageErr("save slate", err)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -570,15 +576,15 @@ func (l *SlateLibrary) saveMeta(m SlateMeta) error {
 	return nil
 }
 
-func (l *SlateLibrary) saveMedia(id string, cmaf []byte) error {
-	if err := l.o.store.PutRecord("sl", []string{"v", id}, cmaf, true); err != nil {
-		return storageErr("save slate media", err)
+func (l *Library) saveMedia(id string, cmaf []byte) error {
+	if err := l.o.Store().PutRecord("sl", []string{"v", id}, cmaf, true); err != nil {
+		return origin.StorageErr("save slate media", err)
 	}
 	return nil
 }
 
 // Media returns the stored media (CMAF) of a slate that has some.
-func (l *SlateLibrary) Media(id string) ([]byte, error) {
+func (l *Library) Media(id string) ([]byte, error) {
 	l.mu.RLock()
 	m := l.metas[id]
 	l.mu.RUnlock()
@@ -586,7 +592,7 @@ func (l *SlateLibrary) Media(id string) ([]byte, error) {
 		return nil, fmt.Errorf("slate %q: %w", id, ErrNotFound)
 	}
 	if m.Bundled {
-		if id == DefaultSlateID {
+		if id == origin.DefaultSlateID {
 			return fixtures.Slate(360)
 		}
 		ps, err := fixtures.Presets()
@@ -599,9 +605,9 @@ func (l *SlateLibrary) Media(id string) ([]byte, error) {
 			}
 		}
 	}
-	b, err := l.o.store.Record("sl", []string{"v", id})
+	b, err := l.o.Store().Record("sl", []string{"v", id})
 	if err != nil {
-		return nil, storageErr("slate media", err)
+		return nil, origin.StorageErr("slate media", err)
 	}
 	return b, nil
 }
@@ -615,17 +621,17 @@ func newSlateID() (string, error) {
 }
 
 // MediaToken signs a short-lived media URL token for slate id.
-func (l *SlateLibrary) MediaToken(id string, ttl time.Duration) (string, error) {
+func (l *Library) MediaToken(id string, ttl time.Duration) (string, error) {
 	key, err := l.mediaSecret()
 	if err != nil {
 		return "", err
 	}
-	exp := strconv.FormatInt(l.o.cfg.Now().Add(ttl).Unix(), 10)
+	exp := strconv.FormatInt(l.now().Add(ttl).Unix(), 10)
 	return exp + "." + hex.EncodeToString(mediaMAC(key, id, exp)), nil
 }
 
 // CheckMediaToken verifies a media token for slate id (constant time).
-func (l *SlateLibrary) CheckMediaToken(id, tok string) error {
+func (l *Library) CheckMediaToken(id, tok string) error {
 	exp, mac, ok := strings.Cut(tok, ".")
 	sum, err := hex.DecodeString(mac)
 	if !ok || err != nil || len(exp) > 20 {
@@ -639,7 +645,7 @@ func (l *SlateLibrary) CheckMediaToken(id, tok string) error {
 		return fmt.Errorf("media token invalid: %w", ErrUnauthorized)
 	}
 	t, err := strconv.ParseInt(exp, 10, 64)
-	if err != nil || l.o.cfg.Now().Unix() > t {
+	if err != nil || l.now().Unix() > t {
 		return fmt.Errorf("media token expired: %w", ErrUnauthorized)
 	}
 	return nil
@@ -651,13 +657,13 @@ func mediaMAC(key []byte, id, exp string) []byte {
 	return m.Sum(nil)
 }
 
-func (l *SlateLibrary) mediaSecret() ([]byte, error) {
+func (l *Library) mediaSecret() ([]byte, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.secret != nil {
 		return l.secret, nil
 	}
-	if b, err := l.o.store.Record("meta", []string{"slate_media_secret"}); err == nil && len(b) == 32 {
+	if b, err := l.o.Store().Record("meta", []string{"slate_media_secret"}); err == nil && len(b) == 32 {
 		l.secret = b
 		return b, nil
 	}
@@ -665,8 +671,8 @@ func (l *SlateLibrary) mediaSecret() ([]byte, error) {
 	if _, err := rand.Read(b); err != nil {
 		return nil, fmt.Errorf("media secret: %w", err)
 	}
-	if err := l.o.store.PutRecord("meta", []string{"slate_media_secret"}, b, true); err != nil {
-		return nil, storageErr("save media secret", err)
+	if err := l.o.Store().PutRecord("meta", []string{"slate_media_secret"}, b, true); err != nil {
+		return nil, origin.StorageErr("save media secret", err)
 	}
 	l.secret = b
 	return b, nil
@@ -674,7 +680,7 @@ func (l *SlateLibrary) mediaSecret() ([]byte, error) {
 
 // checkChannelCodec refuses a slate the channel's video renditions could
 // not carry: they must all be H.264, with a profile at least the slate's.
-func checkChannelCodec(ch *Channel, p *slate.Prepared) error {
+func checkChannelCodec(ch *origin.Channel, p *slate.Prepared) error {
 	rank, _ := slate.ProfileRank(p.Profile)
 	for _, r := range ch.Renditions() {
 		info := r.Info()
@@ -721,7 +727,7 @@ const (
 	maxSlateTag   = 40
 )
 
-func cleanUpload(up SlateUpload) (SlateUpload, error) {
+func cleanUpload(up UploadInfo) (UploadInfo, error) {
 	up.Title = strings.TrimSpace(up.Title)
 	up.Description = strings.TrimSpace(up.Description)
 	if err := cleanText("title", up.Title, maxSlateTitle, false); err != nil {
@@ -767,4 +773,4 @@ func cleanText(what, s string, maxRunes int, newlines bool) error {
 	return nil
 }
 
-var _ = store.ErrNotFound
+

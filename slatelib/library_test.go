@@ -1,4 +1,4 @@
-package origin
+package slatelib
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"github.com/Eyevinn/mp4ff/mp4"
 
 	"hlsorigin/fixtures"
+	"hlsorigin/origin"
 	"hlsorigin/segments"
 	"hlsorigin/slate"
 )
@@ -23,9 +24,9 @@ func uploadFile(t *testing.T, name string) []byte {
 	return b
 }
 
-func pauseWith(t *testing.T, ch *Channel, c *clock, slateID string) SlateChoice {
+func pauseWith(t *testing.T, ch *origin.Channel, c *clock, slateID string) origin.SlateChoice {
 	t.Helper()
-	p, err := ch.Pause(PauseRequest{Slate: slateID})
+	p, err := ch.Pause(origin.PauseRequest{Slate: slateID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,42 +47,42 @@ func TestSlateSelection(t *testing.T) {
 	dir := t.TempDir()
 	o := openTest(t, dir, c)
 	lib := o.Slates()
-	if err := lib.Configure(SlateLibraryConfig{Blocklist: []string{"casino", "赌博"}}); err != nil {
+	if err := lib.Configure(Config{Blocklist: []string{"casino", "赌博"}}); err != nil {
 		t.Fatal(err)
 	}
 	ch := newTestChannel(t, o, "host")
 	other := newTestChannel(t, o, "other")
 
-	ok, err := lib.Upload(ch, uploadFile(t, "progressive_aac.mp4"), SlateUpload{Title: "My BRB", Tags: []string{"brb"}})
-	if err != nil || ok.Status != SlateApproved {
+	ok, err := lib.Upload(ch, uploadFile(t, "progressive_aac.mp4"), UploadInfo{Title: "My BRB", Tags: []string{"brb"}})
+	if err != nil || ok.Status != Approved {
 		t.Fatalf("upload: %v %+v", err, ok)
 	}
-	bad, err := lib.Upload(ch, uploadFile(t, "progressive_aac.mp4"), SlateUpload{Title: "Night", Tags: []string{"Casino Night"}})
-	if err != nil || bad.Status != SlateRejected || !strings.Contains(bad.Reason, "casino") {
+	bad, err := lib.Upload(ch, uploadFile(t, "progressive_aac.mp4"), UploadInfo{Title: "Night", Tags: []string{"Casino Night"}})
+	if err != nil || bad.Status != Rejected || !strings.Contains(bad.Reason, "casino") {
 		t.Fatalf("blocked upload: %v %+v", err, bad)
 	}
-	badZh, err := lib.Upload(ch, uploadFile(t, "progressive_aac.mp4"), SlateUpload{Title: "今晚 赌 博 直播"})
-	if err != nil || badZh.Status != SlateRejected || !strings.Contains(badZh.Reason, "赌博") {
+	badZh, err := lib.Upload(ch, uploadFile(t, "progressive_aac.mp4"), UploadInfo{Title: "今晚 赌 博 直播"})
+	if err != nil || badZh.Status != Rejected || !strings.Contains(badZh.Reason, "赌博") {
 		t.Fatalf("blocked zh upload: %v %+v", err, badZh)
 	}
-	if _, err := o.store.Record("sl", []string{"v", bad.ID}); err == nil {
+	if _, err := o.Store().Record("sl", []string{"v", bad.ID}); err == nil {
 		t.Error("media of a rejected slate is stored")
 	}
-	theirs, err := lib.Upload(other, uploadFile(t, "progressive_aac.mp4"), SlateUpload{Title: "theirs"})
+	theirs, err := lib.Upload(other, uploadFile(t, "progressive_aac.mp4"), UploadInfo{Title: "theirs"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending := SlateMeta{ID: "spending", Owner: ch.ID(), Title: "p", Status: SlatePending, CreatedAt: c.Now()}
+	pending := Meta{ID: "spending", Owner: ch.ID(), Title: "p", Status: Pending, CreatedAt: c.Now()}
 	if err := lib.saveMeta(pending); err != nil {
 		t.Fatal(err)
 	}
 
 	for _, tc := range []struct{ requested, id, reason string }{
 		{ok.ID, ok.ID, "requested"},
-		{bad.ID, DefaultSlateID, "requested slate \"" + bad.ID + "\" rejected: blocked term \"casino\"; default used"},
-		{"spending", DefaultSlateID, "requested slate \"spending\" is pending moderation; default used"},
-		{"nope", DefaultSlateID, "requested slate \"nope\" not found; default used"},
-		{theirs.ID, DefaultSlateID, "requested slate \"" + theirs.ID + "\" belongs to another channel; default used"},
+		{bad.ID, origin.DefaultSlateID, "requested slate \"" + bad.ID + "\" rejected: blocked term \"casino\"; default used"},
+		{"spending", origin.DefaultSlateID, "requested slate \"spending\" is pending moderation; default used"},
+		{"nope", origin.DefaultSlateID, "requested slate \"nope\" not found; default used"},
+		{theirs.ID, origin.DefaultSlateID, "requested slate \"" + theirs.ID + "\" belongs to another channel; default used"},
 		{"gaming", "gaming", "requested"},
 	} {
 		if got := pauseWith(t, ch, c, tc.requested); got.ID != tc.id || got.Reason != tc.reason {
@@ -90,7 +91,7 @@ func TestSlateSelection(t *testing.T) {
 	}
 
 	// Topic matching on the title, then on chat, then the channel default.
-	if got := pauseWith(t, ch, c, ""); got.ID != DefaultSlateID || got.Reason != "default" {
+	if got := pauseWith(t, ch, c, ""); got.ID != origin.DefaultSlateID || got.Reason != "default" {
 		t.Errorf("nothing to match: %+v", got)
 	}
 	if err := ch.SetTitle("今天做红烧肉"); err != nil {
@@ -116,17 +117,17 @@ func TestSlateSelection(t *testing.T) {
 	if exp.Ranking[0].ID != "gaming" || len(exp.Ranking[0].Terms) == 0 || exp.Sources.Chat != 4 || exp.Sources.History < 2 {
 		t.Errorf("explanation: %+v", exp)
 	}
-	if err := lib.Configure(SlateLibraryConfig{MatchThreshold: 0.9, MatchMin: 0.05}); err != nil {
+	if err := lib.Configure(Config{MatchThreshold: 0.9, MatchMin: 0.05}); err != nil {
 		t.Fatal(err)
 	}
 	if got := pauseWith(t, ch, c, ""); got.ID != "gaming" || !strings.HasPrefix(got.Reason, "best match gaming (") ||
 		!strings.Contains(got.Reason, "below threshold 0.90") {
 		t.Errorf("below threshold: %+v", got)
 	}
-	if err := lib.Configure(SlateLibraryConfig{MatchThreshold: 0.95, MatchMin: 0.9}); err != nil {
+	if err := lib.Configure(Config{MatchThreshold: 0.95, MatchMin: 0.9}); err != nil {
 		t.Fatal(err)
 	}
-	if got := pauseWith(t, ch, c, ""); got.ID != DefaultSlateID || got.Reason != "default" {
+	if got := pauseWith(t, ch, c, ""); got.ID != origin.DefaultSlateID || got.Reason != "default" {
 		t.Errorf("below minimum: %+v", got)
 	}
 	if err := lib.SetChannelDefault(ch, bad.ID); err == nil {
@@ -162,7 +163,7 @@ func TestSlateSelection(t *testing.T) {
 	if got := pauseWith(t, ch2, c, ok.ID); got.ID != ok.ID {
 		t.Errorf("uploaded slate after restart: %+v", got)
 	}
-	if got := pauseWith(t, ch2, c, bad.ID); got.ID != DefaultSlateID {
+	if got := pauseWith(t, ch2, c, bad.ID); got.ID != origin.DefaultSlateID {
 		t.Errorf("rejected slate after restart: %+v", got)
 	}
 	if n := len(lib2.ChannelSlates(ch2)); n != 4 {
@@ -180,8 +181,8 @@ func TestUploadedSlateInEveryRendition(t *testing.T) {
 	defer o.Close()
 	ch := newTestChannel(t, o, "abr")
 	file := uploadFile(t, "slate_426x240.mp4")
-	m, err := o.Slates().Upload(ch, file, SlateUpload{Title: "teal"})
-	if err != nil || m.Status != SlateApproved || m.Width != 426 || m.Height != 240 {
+	m, err := o.Slates().Upload(ch, file, UploadInfo{Title: "teal"})
+	if err != nil || m.Status != Approved || m.Width != 426 || m.Height != 240 {
 		t.Fatalf("upload: %v %+v", err, m)
 	}
 	stored, err := o.Slates().Media(m.ID)
@@ -205,7 +206,7 @@ func TestUploadedSlateInEveryRendition(t *testing.T) {
 		}
 	}
 	publishStep(0)
-	p, err := ch.Pause(PauseRequest{Slate: m.ID})
+	p, err := ch.Pause(origin.PauseRequest{Slate: m.ID})
 	if err != nil || p.Slate.ID != m.ID {
 		t.Fatalf("pause: %v %+v", err, p)
 	}

@@ -1,8 +1,9 @@
-package origin
+package slatelib
 
 import (
 	"fmt"
 
+	"hlsorigin/origin"
 	"hlsorigin/slate/topic"
 )
 
@@ -18,7 +19,7 @@ type MatchExplanation struct {
 	Channel   string        `json:"channel"`
 	Threshold float64       `json:"threshold"`
 	Min       float64       `json:"min"`
-	Choice    SlateChoice   `json:"choice"` // what a pause without "slate" would show now
+	Choice    origin.SlateChoice   `json:"choice"` // what a pause without "slate" would show now
 	Terms     []topic.Term  `json:"terms"`  // heaviest query terms (TF-IDF)
 	Ranking   []topic.Score `json:"ranking"`
 	Sources   MatchSources  `json:"sources"`
@@ -33,7 +34,7 @@ type MatchSources struct {
 }
 
 // query builds the weighted texts of a channel. Takes no channel lock.
-func (l *SlateLibrary) queryLocked(ch *Channel) ([]topic.Weighted, MatchSources) {
+func (l *Library) queryLocked(ch *origin.Channel) ([]topic.Weighted, MatchSources) {
 	src := MatchSources{Title: ch.Title(), Tags: append([]string{}, l.tags[ch.ID()]...)}
 	ws := []topic.Weighted{{Text: src.Title, Weight: weightTitle}}
 	for _, t := range src.Tags {
@@ -54,7 +55,7 @@ func (l *SlateLibrary) queryLocked(ch *Channel) ([]topic.Weighted, MatchSources)
 }
 
 // Match explains the preset ranking for a channel.
-func (l *SlateLibrary) Match(ch *Channel, topTerms int) MatchExplanation {
+func (l *Library) Match(ch *origin.Channel, topTerms int) MatchExplanation {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	ws, src := l.queryLocked(ch)
@@ -68,38 +69,38 @@ func (l *SlateLibrary) Match(ch *Channel, topTerms int) MatchExplanation {
 // the best preset by topic when it scores at least the threshold ("matched")
 // or at least the minimum ("best match"); else the default slate. Called
 // with ch.mu held: reads only the library and the chat log.
-func (l *SlateLibrary) pick(ch *Channel, requested string) SlateChoice {
+func (l *Library) pick(ch *origin.Channel, requested string) origin.SlateChoice {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.pickLocked(ch, requested)
 }
 
-func (l *SlateLibrary) pickLocked(ch *Channel, requested string) SlateChoice {
+func (l *Library) pickLocked(ch *origin.Channel, requested string) origin.SlateChoice {
 	if requested != "" {
 		if ok, why := l.usableByLocked(ch, requested); !ok {
-			return SlateChoice{ID: DefaultSlateID, Reason: fmt.Sprintf("requested %s; default used", why)}
+			return origin.SlateChoice{ID: origin.DefaultSlateID, Reason: fmt.Sprintf("requested %s; default used", why)}
 		}
-		return SlateChoice{ID: requested, Reason: "requested"}
+		return origin.SlateChoice{ID: requested, Reason: "requested"}
 	}
 	prefix := ""
 	if def := l.defaults[ch.ID()]; def != "" {
 		ok, why := l.usableByLocked(ch, def)
 		if ok {
-			return SlateChoice{ID: def, Reason: "channel default"}
+			return origin.SlateChoice{ID: def, Reason: "channel default"}
 		}
 		prefix = "channel default " + why + "; "
 	}
 	ws, _ := l.queryLocked(ch)
 	rank := l.model.Rank(l.model.Query(ws), 0)
-	if len(rank) > 0 && l.o.slates.has(rank[0].ID) {
+	if len(rank) > 0 && l.o.HasSlate(rank[0].ID) {
 		best := rank[0]
 		switch {
 		case best.Score >= l.cfg.MatchThreshold:
-			return SlateChoice{ID: best.ID, Reason: fmt.Sprintf("%smatched %s (%.2f)", prefix, best.ID, best.Score)}
+			return origin.SlateChoice{ID: best.ID, Reason: fmt.Sprintf("%smatched %s (%.2f)", prefix, best.ID, best.Score)}
 		case best.Score >= l.cfg.MatchMin:
-			return SlateChoice{ID: best.ID, Reason: fmt.Sprintf("%sbest match %s (%.2f, below threshold %.2f)",
+			return origin.SlateChoice{ID: best.ID, Reason: fmt.Sprintf("%sbest match %s (%.2f, below threshold %.2f)",
 				prefix, best.ID, best.Score, l.cfg.MatchThreshold)}
 		}
 	}
-	return SlateChoice{ID: DefaultSlateID, Reason: prefix + "default"}
+	return origin.SlateChoice{ID: origin.DefaultSlateID, Reason: prefix + "default"}
 }
