@@ -31,9 +31,9 @@ func (s *Server) slateRoutes() {
 
 // slateUploadResp is the answer to an upload.
 type slateUploadResp struct {
-	ID     string            `json:"id"`
-	Status string            `json:"status"`
-	Reason string            `json:"reason"`
+	ID     string         `json:"id"`
+	Status string         `json:"status"`
+	Reason string         `json:"reason"`
 	Slate  *slatelib.Meta `json:"slate"`
 }
 

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"hlsorigin/origin"
-	"hlsorigin/slatelib"
 	"hlsorigin/slate"
+	"hlsorigin/slatelib"
 )
 
 func uploadInput(t *testing.T, name string) []byte {

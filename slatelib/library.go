@@ -772,5 +772,3 @@ func cleanText(what, s string, maxRunes int, newlines bool) error {
 	}
 	return nil
 }
-
-

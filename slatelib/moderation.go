@@ -104,8 +104,8 @@ func isCJKRune(r rune) bool {
 
 // ModerationRequest is what the moderation webhook receives.
 type ModerationRequest struct {
-	Slate    Meta `json:"slate"`
-	MediaURL string    `json:"media_url"`
+	Slate    Meta   `json:"slate"`
+	MediaURL string `json:"media_url"`
 }
 
 // ModerationAnswer is what it answers.

@@ -16,13 +16,13 @@ const (
 
 // MatchExplanation is the ranking of presets for a channel.
 type MatchExplanation struct {
-	Channel   string        `json:"channel"`
-	Threshold float64       `json:"threshold"`
-	Min       float64       `json:"min"`
-	Choice    origin.SlateChoice   `json:"choice"` // what a pause without "slate" would show now
-	Terms     []topic.Term  `json:"terms"`  // heaviest query terms (TF-IDF)
-	Ranking   []topic.Score `json:"ranking"`
-	Sources   MatchSources  `json:"sources"`
+	Channel   string             `json:"channel"`
+	Threshold float64            `json:"threshold"`
+	Min       float64            `json:"min"`
+	Choice    origin.SlateChoice `json:"choice"` // what a pause without "slate" would show now
+	Terms     []topic.Term       `json:"terms"`  // heaviest query terms (TF-IDF)
+	Ranking   []topic.Score      `json:"ranking"`
+	Sources   MatchSources       `json:"sources"`
 }
 
 // MatchSources counts what the query was built from.

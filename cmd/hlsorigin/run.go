@@ -14,8 +14,8 @@ import (
 	"hlsorigin/api"
 	"hlsorigin/fixtures"
 	"hlsorigin/origin"
-	"hlsorigin/slatelib"
 	"hlsorigin/origin/demo"
+	"hlsorigin/slatelib"
 )
 
 // run starts the origin and serves until ctx ends; it is main without the

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"hlsorigin/slatelib"
 	"hlsorigin/slate"
+	"hlsorigin/slatelib"
 )
 
 // slateFlags configure the slate library (uploads, topic matching,
