@@ -4,7 +4,7 @@ GO    ?= go
 PKGS  := ./...
 TEST_TIMEOUT ?= 40m
 
-.PHONY: all build run test deps-test deps-bench vendor-web vet fmt-check bench fuzz soak clean
+.PHONY: all build run test deps-test deps-bench vendor-web vet fmt-check size-check bench fuzz soak clean
 
 all: build
 
@@ -47,7 +47,15 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-test: deps-test fmt-check vet
+# No tracked file over 5 MB outside fixtures/ (build artefacts, dumps and
+# recordings stay out of the repository; test media lives in fixtures/).
+MAX_TRACKED_BYTES := 5242880
+size-check:
+	@big=$$(git ls-files -z | grep -zv '^fixtures/' | xargs -0 -r stat -c '%s %n' 2>/dev/null | \
+	  awk -v max=$(MAX_TRACKED_BYTES) '$$1 > max {print}'); \
+	  if [ -n "$$big" ]; then echo "tracked files over 5 MB outside fixtures/:"; echo "$$big"; exit 1; fi
+
+test: deps-test size-check fmt-check vet
 	$(GO) test -race -timeout $(TEST_TIMEOUT) $(PKGS)
 
 bench: deps-bench build

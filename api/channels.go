@@ -50,7 +50,7 @@ func (s *Server) createChannel(c *fiber.Ctx) error {
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	s.log.Info("channel created", "channel", ch.ID())
+	s.log.Info("channel created", "channel", ch.ID(), "client", s.clientAddr(c))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(createChannelResp{ID: ch.ID(), Title: ch.Title(),
 		StreamKey: cr.StreamKey, HostToken: cr.HostToken})

@@ -77,7 +77,7 @@ func (s *Server) writeError(c *fiber.Ctx, err error) error {
 	status, code := classify(err)
 	msg := err.Error()
 	if status >= 500 {
-		s.log.Error("request failed", "method", c.Method(), "path", logPath(c), "err", err)
+		s.log.Error("request failed", "method", c.Method(), "path", logPath(c), "client", s.clientAddr(c), "err", err)
 		if code == "internal" {
 			msg = "internal error"
 		}

@@ -60,7 +60,7 @@ func (s *Server) ingestFailed(c *fiber.Ctx, kind string, err error) error {
 	_, code := classify(err)
 	s.metrics.ingestFiles.WithLabelValues(kind, code).Inc()
 	if code != "unauthorized" && code != "not_found" {
-		s.log.Warn("ingest refused", "path", logPath(c), "err", err)
+		s.log.Warn("ingest refused", "path", logPath(c), "client", s.clientAddr(c), "err", err)
 	}
 	return s.writeError(c, err)
 }

@@ -65,7 +65,7 @@ func (s *Server) pause(c *fiber.Ctx) error {
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	s.log.Info("paused", "channel", ch.ID(), "pause", p.ID, "slate", p.Slate.ID)
+	s.log.Info("paused", "channel", ch.ID(), "pause", p.ID, "slate", p.Slate.ID, "client", s.clientAddr(c))
 	return c.JSON(fiber.Map{"state": "paused", "pause": pauseView(p)})
 }
 
@@ -82,7 +82,7 @@ func (s *Server) resume(c *fiber.Ctx) error {
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	s.log.Info("resumed", "channel", ch.ID(), "pause", p.ID)
+	s.log.Info("resumed", "channel", ch.ID(), "pause", p.ID, "client", s.clientAddr(c))
 	return c.JSON(fiber.Map{"state": ch.State(), "pause": pauseView(p), "poll": pollOf(ch, p.ID)})
 }
 

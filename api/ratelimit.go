@@ -73,6 +73,7 @@ type Limiter struct {
 	burst int
 	max   int
 	now   func() time.Time
+	key   func(*fiber.Ctx) string // client key of a request (default: the peer address)
 
 	mu      sync.Mutex
 	clients map[string]*list.Element // ip -> element of lru, Value *bucket
@@ -144,7 +145,11 @@ func (l *Limiter) Clients() int {
 // any authentication or body parsing.
 func (l *Limiter) Handler() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		ok, wait := l.Allow(c.IP())
+		key := c.IP()
+		if l.key != nil {
+			key = l.key(c)
+		}
+		ok, wait := l.Allow(key)
 		if ok {
 			return c.Next()
 		}
@@ -168,6 +173,7 @@ func (s *Server) limiter(class string) *Limiter {
 		rl = DefaultRateLimits()[class]
 	}
 	l := NewLimiter(class, rl, s.opt.RateLimitClients, s.opt.Now)
+	l.key = s.clientKeyOf
 	if s.limiters == nil {
 		s.limiters = map[string]*Limiter{}
 	}

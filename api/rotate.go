@@ -42,7 +42,7 @@ func (s *Server) rotate(c *fiber.Ctx) error {
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	s.log.Info("credentials rotated", "channel", ch.ID(), "what", req.What)
+	s.log.Info("credentials rotated", "channel", ch.ID(), "what", req.What, "client", s.clientAddr(c))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(rotateResp{ID: ch.ID(), StreamKey: cr.StreamKey, HostToken: cr.HostToken})
 }

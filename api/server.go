@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -29,8 +30,18 @@ type Options struct {
 	// ReadTimeout must exceed a segment's duration: ffmpeg streams a
 	// segment's body while it encodes it. Default 60s.
 	ReadTimeout time.Duration
+	// WriteTimeout bounds writing an answer (event streams renew it per
+	// event). Default: ReadTimeout.
+	WriteTimeout time.Duration
 	// IdleTimeout closes idle keep-alive connections. Default 120s.
 	IdleTimeout time.Duration
+	// MaxConns caps open connections in total, MaxConnsPerIP per client
+	// address (IPv6 per /64; trusted proxies exempt). 0: no cap. Applied
+	// by Serve (see connlimit.go).
+	MaxConns, MaxConnsPerIP int
+	// TrustedProxies are the peers whose X-Forwarded-For / Forwarded
+	// headers name the client (see clientaddr.go). Default none.
+	TrustedProxies []netip.Prefix
 	// ReplayMinRecording: replays leave pauses out only of recordings at
 	// least this long (shorter ones are served whole). Default 0.
 	ReplayMinRecording time.Duration
@@ -59,6 +70,9 @@ type Server struct {
 	done      chan struct{} // closed on Shutdown: ends event streams
 	closeOnce sync.Once
 
+	proxies proxySet
+	conns   *connMetrics
+
 	limMu    sync.Mutex
 	limiters map[string]*Limiter
 }
@@ -70,6 +84,9 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 	}
 	if opt.ReadTimeout == 0 {
 		opt.ReadTimeout = 60 * time.Second
+	}
+	if opt.WriteTimeout == 0 {
+		opt.WriteTimeout = opt.ReadTimeout
 	}
 	if opt.IdleTimeout == 0 {
 		opt.IdleTimeout = 120 * time.Second
@@ -84,11 +101,13 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 		}
 		opt.Slates = lib
 	}
-	s := &Server{o: o, lib: opt.Slates, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken)), opt: opt, done: make(chan struct{})}
+	s := &Server{o: o, lib: opt.Slates, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken)), opt: opt, done: make(chan struct{}),
+		proxies: proxySet(opt.TrustedProxies)}
+	s.conns = newConnMetrics(s.metrics.reg)
 	s.app = fiber.New(fiber.Config{
 		BodyLimit:             o.Config().MaxSegmentBytes + 1<<20,
 		ReadTimeout:           opt.ReadTimeout,
-		WriteTimeout:          opt.ReadTimeout,
+		WriteTimeout:          opt.WriteTimeout,
 		IdleTimeout:           opt.IdleTimeout,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.writeError,

@@ -70,9 +70,17 @@ type proc struct {
 // startProc starts the binary on a free loopback port and waits until it listens.
 func startProc(t *testing.T, dataDir string, extra ...string) *proc {
 	t.Helper()
+	return startProcVia(t, nil, dataDir, extra...)
+}
+
+// startProcVia starts the binary under a launcher that execs it (such as
+// "prlimit --nofile=1024:1024"), so the pid stays the binary's.
+func startProcVia(t *testing.T, launcher []string, dataDir string, extra ...string) *proc {
+	t.Helper()
 	args := append([]string{"-addr", "127.0.0.1:0", "-data", dataDir, "-admin-token", adminToken,
 		"-log-level", "warn", "-min-free-bytes", "-1", "-rate-limits=false"}, extra...)
-	cmd := exec.Command(buildBinary(t), args...)
+	argv := append(append(append([]string(nil), launcher...), buildBinary(t)), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	p := &proc{cmd: cmd, stderr: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	out, err := cmd.StdoutPipe()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"hlsorigin/api"
 	"hlsorigin/origin"
 )
 
@@ -28,10 +29,16 @@ type config struct {
 	ReplayMin      time.Duration // replays cut pauses only from recordings at least this long; default 0
 	ResumeMargin   time.Duration // extra slate after a resume, covering unseen encoder latency
 	Slates         slateFlags
-	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
-	RateLimits     bool  // per-client-IP rate limits on API writes; default on
-	SegmentCache   int64 // bytes of archive segments kept in memory; negative: off
-	HotBytes       int64 // bytes of the newest segments kept in memory across renditions; negative: no bound
+	MinFreeBytes   int64         // free space to keep on the data disk; ingest answers 507 below it
+	RateLimits     bool          // per-client-IP rate limits on API writes; default on
+	SegmentCache   int64         // bytes of archive segments kept in memory; negative: off
+	HotBytes       int64         // bytes of the newest segments kept in memory across renditions; negative: no bound
+	MaxConns       int           // open connections in total; 0: 3/4 of the open-file limit; negative: no cap
+	MaxConnsPerIP  int           // open connections per client address (IPv6 /64); <= 0: no cap
+	ReadTimeout    time.Duration // reading a request, body included (chunked ingest streams a segment while it encodes)
+	WriteTimeout   time.Duration // writing an answer
+	IdleTimeout    time.Duration // keep-alive connection without a request
+	TrustedProxies string        // CIDR[,CIDR...] whose X-Forwarded-For/Forwarded name the client; default none
 	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
 	// flight before the store is closed; default 15s.
 	ShutdownTimeout time.Duration
@@ -57,6 +64,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.Int64Var(&c.HotBytes, "hot-bytes", 1<<30, "memory for the newest segments of every rendition (the live edge), oldest out first; older ones come from the store (negative: no bound)")
 	fs.Int64Var(&c.SegmentCache, "segment-cache-bytes", 256<<20, "memory for archive segments read back from the store (behind the live edge, replays), least recently used out (negative: off)")
 	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
+	fs.IntVar(&c.MaxConns, "max-conns", 0, "open connections in total; over it a connection gets 503 and is closed (0: 3/4 of the open-file limit; negative: no cap)")
+	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", 512, "open connections per client address, IPv6 per /64, trusted proxies exempt (0: no cap)")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", 60*time.Second, "time to read a request with its body; must exceed a segment's duration (ffmpeg streams a segment while it encodes it)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", 60*time.Second, "time to write an answer (event streams renew it per event)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "keep-alive connections idle this long are closed")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "CIDR[,CIDR...] of proxies whose X-Forwarded-For (or Forwarded) names the client: the right-most address not in these ranges is the client (default none: the TCP peer)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -91,6 +104,14 @@ func (c config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("-shutdown-timeout %v: must be > 0", c.ShutdownTimeout)
+	}
+	for name, d := range map[string]time.Duration{"-read-timeout": c.ReadTimeout, "-write-timeout": c.WriteTimeout, "-idle-timeout": c.IdleTimeout} {
+		if d <= 0 {
+			return fmt.Errorf("%s %v: must be > 0", name, d)
+		}
+	}
+	if _, err := api.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("-trusted-proxies: %v", err)
 	}
 	if c.WindowFactor < 3 {
 		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))

@@ -52,6 +52,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "admin token (random, pass -admin-token to fix it): %s\n", admin)
 	}
 	opt := api.Options{AdminToken: admin, Logger: log, Slates: lib, ReplayMinRecording: cfg.ReplayMin}
+	applyNetConfig(&opt, cfg, raiseNoFile(log))
+	log.Info("connection limits", "max_conns", opt.MaxConns, "max_conns_per_ip", opt.MaxConnsPerIP,
+		"read_timeout", opt.ReadTimeout, "idle_timeout", opt.IdleTimeout, "trusted_proxies", cfg.TrustedProxies)
 	if !cfg.RateLimits {
 		opt.RateLimits = api.NoRateLimits()
 	}
@@ -88,7 +91,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 // the store, which syncs it.
 func serve(ctx context.Context, srv *api.Server, ln net.Listener, log *slog.Logger, timeout time.Duration) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.App().Listener(ln) }()
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,15 +24,17 @@ import (
 	"hlsorigin/origin/demo"
 )
 
-const admin = "edge-admin"
+const admin = "edge-admin-token-0123456789abcdefghij" // >= 32 characters
 
 type edge struct {
 	origin, edge string // base URLs
-	host         string // host token of channel "demo"
+	host, key    string // host token and stream key of channel "demo"
+	dir          string // nginx prefix: access.log, error.log
 }
 
 // startEdge runs the origin (demo channel publishing the muxed fixture in
-// real time) and nginx with the shipped config in front of it.
+// real time, -trusted-proxies 127.0.0.1/32, connection limits on) and
+// nginx with the shipped config in front of it.
 func startEdge(t *testing.T) *edge {
 	t.Helper()
 	bin, err := exec.LookPath("nginx")
@@ -47,7 +50,8 @@ func startEdge(t *testing.T) *edge {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { o.Close() })
-	srv, err := api.New(o, api.Options{AdminToken: admin, Logger: quiet})
+	srv, err := api.New(o, api.Options{AdminToken: admin, Logger: quiet, MaxConns: 4096, MaxConnsPerIP: 512,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +59,7 @@ func startEdge(t *testing.T) *edge {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.App().Listener(oln)
+	go srv.Serve(oln)
 	t.Cleanup(func() { srv.Shutdown(5 * time.Second) })
 	ch, cr, err := o.CreateChannel("demo", "edge")
 	if err != nil {
@@ -87,9 +91,10 @@ func startEdge(t *testing.T) *edge {
 	}
 	s := string(conf)
 	for old, repl := range map[string]string{
-		"server 127.0.0.1:8080;":     "server " + oln.Addr().String() + ";",
-		"listen 80;":                 "listen 127.0.0.1:" + strconv.Itoa(port) + ";",
-		"/var/cache/nginx/hlsorigin": filepath.Join(dir, "cache"),
+		"server 127.0.0.1:8080;":                   "server " + oln.Addr().String() + ";",
+		"listen 80;":                               "listen 127.0.0.1:" + strconv.Itoa(port) + ";",
+		"/var/cache/nginx/hlsorigin":               filepath.Join(dir, "cache"),
+		"/var/log/nginx/hlsorigin-edge.access.log": filepath.Join(dir, "access.log"),
 	} {
 		if !strings.Contains(s, old) {
 			t.Fatalf("shipped config lacks %q", old)
@@ -102,7 +107,7 @@ func startEdge(t *testing.T) *edge {
 	main := fmt.Sprintf(`worker_processes 1;
 pid %[1]s/nginx.pid;
 error_log %[1]s/error.log warn;
-events { worker_connections 256; }
+events { worker_connections 4096; }
 http {
   access_log off;
   client_body_temp_path %[1]s/cb; proxy_temp_path %[1]s/px; fastcgi_temp_path %[1]s/fc;
@@ -132,7 +137,8 @@ http {
 			<-waited
 		}
 	})
-	e := &edge{origin: "http://" + oln.Addr().String(), edge: "http://127.0.0.1:" + strconv.Itoa(port), host: cr.HostToken}
+	e := &edge{origin: "http://" + oln.Addr().String(), edge: "http://127.0.0.1:" + strconv.Itoa(port), host: cr.HostToken,
+		key: cr.StreamKey, dir: dir}
 	// Ready when the edge serves the live media playlist.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -261,7 +267,7 @@ func TestEdgeCachesSegmentsAndPlaylists(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	// Ingest is not reachable through the edge.
-	if r := get(t, e.edge+"/ingest/demo/x.m4s"); r.status != 404 {
+	if r := get(t, e.edge+"/ingest/demo/x.m4s"); r.status != 403 {
 		t.Errorf("ingest via edge: %d", r.status)
 	}
 }
