@@ -87,7 +87,9 @@ func TestPlanVideoMergesSliver(t *testing.T) {
 	}
 	segs := []origin.SegmentInfo{seg(0, 0, 2, "", 1), seg(1, 2, 0.2, "", 1), seg(2, 2.2, 1.8, "slate", 2), seg(3, 4, 2, "slate", 2), seg(4, 6, 2, "", 1), seg(5, 8, 2, "", 1)}
 	segs[4].Disc = true
-	tr := func(uint32) []segments.Track { return []segments.Track{{ID: 1, Kind: segments.KindVideo, Timescale: 15360}} }
+	tr := func(uint32) []segments.Track {
+		return []segments.Track{{ID: 1, Kind: segments.KindVideo, Timescale: 15360}}
+	}
 	ps := Plan(segs, 2, Options{Tracks: tr})
 	if len(ps) != 3 || ps[0].N != 2 || ps[0].Trim != nil || ps[1].Disc {
 		t.Fatalf("pieces %+v", ps)
