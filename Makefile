@@ -18,7 +18,9 @@ run: build
 
 # Installs what tests need when the machine lacks it (we run as root in CI):
 # ffmpeg (publish, decode; with a font for "slate make" captions), Debian
-# chromium and node (browser tests), nginx (edge cache test, deploy/nginx), and
+# chromium and node (browser tests), nginx (edge cache test, deploy/nginx),
+# GStreamer (playbin with hlsdemux and libav), mpv and VLC (replays played by
+# real players), and
 # web/node_modules (hls.js, playwright-core) from the lock file.
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 deps-test:
@@ -28,6 +30,10 @@ deps-test:
 	  command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	  command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	  command -v gst-launch-1.0 >/dev/null && [ -n "$$(gst-inspect-1.0 hlsdemux 2>/dev/null)" ] && [ -n "$$(gst-inspect-1.0 avdec_h264 2>/dev/null)" ] || \
+	    missing="$$missing gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav"; \
+	  command -v mpv >/dev/null || missing="$$missing mpv"; \
+	  command -v cvlc >/dev/null || missing="$$missing vlc-bin vlc-plugin-base"; \
 	  if [ -n "$$missing" ]; then echo "installing$$missing"; apt-get update -qq && $(APT) $$missing >/dev/null; fi
 	@cd web && { [ -d node_modules/playwright-core ] && [ -d node_modules/hls.js ] || npm ci --no-audit --no-fund --loglevel=error; }
 

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"hlsorigin/manifest"
 	"hlsorigin/origin"
 	"hlsorigin/replay"
+	"hlsorigin/segments"
 )
 
 func (s *Server) replayRoutes() {
@@ -83,6 +86,7 @@ func (s *Server) replayMedia(c *fiber.Ctx) error {
 	}
 	ch, _ := s.o.Channel(c.Params("id"))
 	u := replay.URIs{Segment: origin.SegmentURI, Init: origin.InitURI}
+	opt.Tracks = trackInfo(r)
 	var spans []replay.Span
 	if r.Info().Kind == "audio" { // demuxed audio follows the video's cuts
 		if v := referenceVideo(ch); v != nil {
@@ -110,32 +114,74 @@ func referenceVideo(ch *origin.Channel) *origin.Rendition {
 }
 
 // replayFile serves the stored init and segments (the same immutable
-// bytes as live), or a segment trimmed to ?from=&to= (media seconds).
+// bytes as live), or a replay segment: stored segments merged (n),
+// trimmed (from, to) and re-stamped (shift), see replay.ParsePiece.
 func (s *Server) replayFile(c *fiber.Ctx) error {
-	if c.Query("from") == "" && c.Query("to") == "" {
+	file := c.Params("file")
+	if len(c.Query("n"))+len(c.Query("from"))+len(c.Query("to"))+len(c.Query("shift")) == 0 {
 		return s.liveFile(c)
 	}
 	r, err := s.rendition(c)
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	seq, err1 := strconv.ParseUint(strings.TrimSuffix(c.Params("file"), ".m4s"), 10, 64)
-	from, err2 := strconv.ParseFloat(c.Query("from"), 64)
-	to, err3 := strconv.ParseFloat(c.Query("to"), 64)
-	if err1 != nil || err2 != nil || err3 != nil || !strings.HasSuffix(c.Params("file"), ".m4s") || to <= from {
-		return s.writeError(c, fmt.Errorf("trimmed segment %q from=%q to=%q: %w", c.Params("file"), c.Query("from"), c.Query("to"), origin.ErrInvalid))
+	seq, perr := strconv.ParseUint(strings.TrimSuffix(file, ".m4s"), 10, 64)
+	if perr != nil || !strings.HasSuffix(file, ".m4s") {
+		return s.writeError(c, fmt.Errorf("replay segment %q: %w", file, origin.ErrInvalid))
 	}
-	data, _, err := r.Segment(seq)
+	q, err := replay.ParsePiece(seq, func(k string) string { return c.Query(k) })
+	if err != nil {
+		return s.writeError(c, fmt.Errorf("%v: %w", err, origin.ErrInvalid))
+	}
+	out, err := renderPiece(r, q)
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	init, err := r.InitOf(seq)
-	if err != nil {
-		return s.writeError(c, err)
+	return sendMedia(c, out, []byte(fmt.Sprintf(`"r%d-%x"`, seq, fnv64(string(c.Request().URI().QueryString())))))
+}
+
+// renderPiece reads the stored segments of q (one init) and builds the
+// replay segment.
+func renderPiece(r *origin.Rendition, q replay.PieceRequest) ([]byte, error) {
+	var segs [][]byte
+	var in *segments.Init
+	for i := 0; i < q.N; i++ {
+		data, _, err := r.Segment(q.Seq + uint64(i))
+		if err != nil {
+			return nil, err
+		}
+		si, err := r.InitOf(q.Seq + uint64(i))
+		if err != nil {
+			return nil, err
+		}
+		if in != nil && si != in {
+			return nil, fmt.Errorf("segments %d..%d span two inits: %w", q.Seq, q.Seq+uint64(q.N)-1, origin.ErrInvalid)
+		}
+		in, segs = si, append(segs, data)
 	}
-	out, err := replay.Trim(data, init.MP4, from, to)
-	if err != nil {
-		return s.writeError(c, fmt.Errorf("%w: %v", origin.ErrUnprocessable, err))
+	out, err := replay.Render(segs, in, q)
+	switch {
+	case errors.Is(err, replay.ErrBadPiece):
+		return nil, fmt.Errorf("%v: %w", err, origin.ErrInvalid)
+	case err != nil:
+		return nil, fmt.Errorf("%v: %w", err, origin.ErrUnprocessable)
 	}
-	return sendMedia(c, out, []byte(fmt.Sprintf(`"t%d-%s-%s"`, seq, c.Query("from"), c.Query("to"))))
+	return out, nil
+}
+
+// trackInfo gives a rendition's tracks per init version.
+func trackInfo(r *origin.Rendition) replay.Tracks {
+	return func(ver uint32) []segments.Track {
+		in, err := r.InitInfo(ver)
+		if err != nil {
+			return nil
+		}
+		return in.Tracks
+	}
+}
+
+func fnv64(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }

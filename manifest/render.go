@@ -152,40 +152,6 @@ func dateRangeLines(rs []DateRange) []string {
 
 const pdtFormat = "2006-01-02T15:04:05.000Z07:00"
 
-// RenderMultivariant renders a multivariant playlist, version 7.
-func RenderMultivariant(m Multivariant) ([]byte, error) {
-	p := m3u8.NewMasterPlaylist()
-	p.SetVersion(7)
-	p.SetIndependentSegments(m.Independent)
-	var alts []*m3u8.Alternative
-	for _, r := range m.Renditions {
-		if r.Type == "" || r.GroupID == "" || r.Name == "" {
-			return nil, fmt.Errorf("rendition %+v: TYPE, GROUP-ID and NAME required: %w", r, ErrInvalidPlaylist)
-		}
-		a := &m3u8.Alternative{Type: r.Type, GroupId: r.GroupID, Name: r.Name, Language: r.Language, URI: r.URI, Default: r.Default}
-		if r.AutoSelect {
-			a.Autoselect = "YES"
-		}
-		alts = append(alts, a)
-	}
-	for _, v := range m.Variants {
-		if v.Bandwidth == 0 || v.URI == "" {
-			return nil, fmt.Errorf("variant %q: BANDWIDTH and URI required: %w", v.URI, ErrInvalidPlaylist)
-		}
-		vp := m3u8.VariantParams{Bandwidth: v.Bandwidth, AverageBandwidth: v.AverageBandwidth, Codecs: v.Codecs,
-			Audio: v.Audio, FrameRate: v.FrameRate}
-		if v.Width > 0 && v.Height > 0 {
-			vp.Resolution = fmt.Sprintf("%dx%d", v.Width, v.Height)
-		}
-		if v.Audio != "" {
-			vp.Alternatives = alts
-		}
-		p.Append(v.URI, nil, vp)
-	}
-	p.ResetCache()
-	return bytes.Clone(p.Encode().Bytes()), nil
-}
-
 // WindowFor returns the trailing live window of segs: the fewest trailing
 // segments that hold at least minDurationFactor x targetDuration seconds
 // and at least minSegments segments (all of segs when there are fewer).

@@ -67,7 +67,7 @@ func TestRenderGolden(t *testing.T) {
 
 func TestRenderMultivariantGolden(t *testing.T) {
 	m := Multivariant{Independent: true,
-		Renditions: []Rendition{{Type: "AUDIO", GroupID: "aud", Name: "stream_0", URI: "stream_0/index.m3u8", Default: true, AutoSelect: true}},
+		Renditions: []Rendition{{Type: "AUDIO", GroupID: "aud", Name: "stream_0", URI: "stream_0/index.m3u8", Default: true, AutoSelect: true, Channels: "2"}},
 		Variants: []Variant{
 			{URI: "stream_1/index.m3u8", Bandwidth: 470000, AverageBandwidth: 400000, Codecs: "avc1.4d401e,mp4a.40.2", Width: 640, Height: 360, FrameRate: 30, Audio: "aud"},
 			{URI: "stream_2/index.m3u8", Bandwidth: 270000, Codecs: "avc1.4d400d,mp4a.40.2", Width: 320, Height: 180, FrameRate: 30, Audio: "aud"},

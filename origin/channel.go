@@ -51,7 +51,8 @@ type Channel struct {
 	recentOrder  []string
 	anchor       anchor
 	lastIngest   time.Time
-	pauses       []Pause // retained pauses, oldest first; the last may be open
+	pauses       []Pause           // retained pauses, oldest first; the last may be open
+	declared     map[string]uint32 // rendition -> BANDWIDTH the encoder's multivariant declares
 
 	events events
 	chat   chatLog

@@ -183,8 +183,11 @@ func (ch *Channel) ingestPlaylist(name string, body []byte, now time.Time) error
 	if err != nil {
 		return fmt.Errorf("playlist %s: %w: %v", name, ErrInvalid, err)
 	}
-	if pl.Media == nil {
-		return nil // a multivariant: ours is built from what we receive
+	if pl.Media == nil { // a multivariant: ours is built from what we receive, at the bandwidths it declares
+		ch.mu.Lock()
+		defer ch.mu.Unlock()
+		ch.learnDeclared(pl.Master)
+		return nil
 	}
 	stem := strings.TrimSuffix(name, path.Ext(name))
 	ch.mu.Lock()

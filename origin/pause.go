@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"hlsorigin/manifest"
 )
 
 // Pause is one "be right back" interval of a channel. Wall-clock points are
@@ -241,16 +239,6 @@ func (ch *Channel) republishLocked() {
 			}
 		}
 	}
-}
-
-// pauseRanges renders the channel's pauses as EXT-X-DATERANGE tags.
-func pauseRanges(ch *Channel) []manifest.DateRange {
-	out := make([]manifest.DateRange, 0, len(ch.pauses))
-	for _, p := range ch.pauses {
-		out = append(out, manifest.DateRange{ID: "pause-" + p.ID, Class: "com.hlsorigin.pause",
-			Start: p.StartedAt, End: p.EndedAt, Attrs: map[string]string{"X-PAUSE-ID": p.ID, "X-SLATE": p.Slate.ID}})
-	}
-	return out
 }
 
 // lagWindow is how many recent segments earliestStart looks back over.

@@ -105,13 +105,13 @@ func (r *Rendition) updateInfo() {
 	r.info.Store(&info)
 }
 
-// measure sets bandwidth (peak over the window, kept unless it rises or
-// falls by 20%: a stable multivariant), average bandwidth and frame rate.
+// measure sets bandwidth and average bandwidth (advertised, see
+// advertised: stable across segments) and frame rate.
 func (r *Rendition) measure(info *RenditionInfo) {
 	n := min(len(r.segs), 8)
 	var bits, secs, peak, frames float64
 	for _, s := range r.segs[len(r.segs)-n:] {
-		if s.Duration <= 0 {
+		if s.Duration <= 0 || s.Kind != "" { // slate segments say nothing of the encoder
 			continue
 		}
 		bits += float64(s.Size * 8)
@@ -119,14 +119,16 @@ func (r *Rendition) measure(info *RenditionInfo) {
 		peak = math.Max(peak, float64(s.Size*8)/s.Duration)
 		frames += float64(s.Frames)
 	}
-	if p := uint32(peak); p > r.bwPeak || float64(p) < 0.8*float64(r.bwPeak) {
-		r.bwPeak = p
+	switch {
+	case secs > 0:
+		info.Bandwidth, info.AverageBandwidth = r.bw.update(r.rec.InitVer, uint32(peak), uint32(bits/secs), r.ch.declared[r.name])
+	case r.bw.set:
+		info.Bandwidth, info.AverageBandwidth = r.bw.peak, r.bw.avg
 	}
-	info.Bandwidth = r.bwPeak
-	if secs > 0 {
-		info.AverageBandwidth = uint32(bits / secs)
-		if info.Kind == "video" {
-			info.FrameRate = math.Round(frames/secs*1000) / 1000
+	if info.Kind == "video" {
+		info.FrameRate = r.Info().FrameRate // kept through a slate and measurement noise
+		if fr := math.Round(frames/max(secs, 1e-9)*1000) / 1000; secs > 0 && math.Abs(fr-info.FrameRate) >= 0.5 {
+			info.FrameRate = fr
 		}
 	}
 	if n > 0 {

@@ -74,7 +74,7 @@ type Rendition struct {
 	lastNum  int64     // number of the last committed segment name (see reorder.go)
 	lags     []float64 // arrival lag behind the program date time, recent segments (see earliestStart)
 	hasNum   bool
-	bwPeak   uint32
+	bw       advertised // see bandwidth.go
 
 	hotMu sync.RWMutex
 	hot   map[uint64]*hotItem // newest segments, see hotSet

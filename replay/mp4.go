@@ -8,8 +8,8 @@ import (
 	"hlsorigin/segments"
 )
 
-// Piece is one stored segment placed in an exported MP4.
-type Piece struct {
+// ExportPiece is one stored segment placed in an exported MP4.
+type ExportPiece struct {
 	Seq    uint64
 	Size   int64
 	Offset map[uint32]int64 // per track: added to tfdt so the file is gapless
@@ -22,7 +22,7 @@ type Piece struct {
 type Export struct {
 	InitVer uint32
 	Init    []byte
-	Pieces  []Piece
+	Pieces  []ExportPiece
 	Size    int64
 	Omitted int // live segments under another init (an encoder restart with new settings)
 }
@@ -42,7 +42,7 @@ func PlanMP4(segs []origin.SegmentInfo, init func(ver uint32) ([]byte, error), o
 			ex.Omitted++
 			continue
 		}
-		p := Piece{Seq: s.Seq, Size: int64(s.Size), Offset: map[uint32]int64{}}
+		p := ExportPiece{Seq: s.Seq, Size: int64(s.Size), Offset: map[uint32]int64{}}
 		for id, start := range s.Starts {
 			p.Offset[id] = int64(out[id]) - int64(start)
 			out[id] += s.Ends[id] - start

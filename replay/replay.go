@@ -1,11 +1,12 @@
 // Package replay turns a rendition's archive into a VOD playlist: the
 // paused intervals are left out (the live part of a split segment stays,
-// slate segments go), with EXT-X-DISCONTINUITY at each junction and no
-// re-encoding: the playlist points at the stored segments.
+// slate segments go) and every kept segment is re-stamped so the replay's
+// timeline runs on without a jump: EXT-X-DISCONTINUITY only where the
+// stream really changes (a new init, an encoder restart). No re-encoding:
+// the playlist points at the stored segments, served re-stamped (see Piece).
 package replay
 
 import (
-	"math"
 	"time"
 
 	"hlsorigin/manifest"
@@ -20,6 +21,9 @@ type Options struct {
 	From, To time.Time
 	// MinRecording: pauses are cut only from recordings at least this long.
 	MinRecording time.Duration
+	// Tracks gives each init version's tracks (set by the caller, not by a
+	// query). Demuxed audio needs it to cut on its frame grid.
+	Tracks Tracks
 }
 
 // URIs name segments and init segments in the playlist.
@@ -30,39 +34,48 @@ type URIs struct {
 
 // Media builds the VOD media playlist model of one rendition. spans (media
 // seconds) are left out too: a demuxed audio rendition passes the slate
-// spans of its video (SlateSpans); straddling segments are trimmed.
+// spans of its video (SlateSpans) and is cut on its own frame grid.
 func Media(segs []origin.SegmentInfo, pauses []origin.Pause, target int, u URIs, opt Options, spans ...Span) manifest.Media {
-	all := within(segs, opt.From, opt.To)
-	cut := !opt.KeepPauses && recorded(all) >= opt.MinRecording
-	segs, trims := AudioMedia(segs, spans, target, u, opt)
+	segs = within(segs, opt.From, opt.To)
 	m := manifest.Media{TargetDuration: target, VOD: true, Ended: true}
-	skipped, prevEnd := false, math.NaN()
-	for _, s := range segs {
-		if cut && s.Kind == "slate" {
-			skipped = true
-			continue
+	if opt.KeepPauses || recorded(segs) < opt.MinRecording {
+		m.Segments = asStored(segs, u)
+		if len(m.Segments) > 0 {
+			m.DateRanges = origin.SlateRanges(segs, pauses)
 		}
-		pieces := trims[s.Seq]
-		if pieces == nil {
-			pieces = []Span{{s.Start, s.Start + s.Duration}}
-		}
-		for _, p := range pieces {
-			uri := u.Segment(s.Seq)
-			if trims[s.Seq] != nil {
-				uri = TrimURI(s.Seq, p)
-			}
-			gap := !math.IsNaN(prevEnd) && math.Abs(p.From-prevEnd) > 1e-3 && trims != nil
-			ms := manifest.Segment{Seq: uint64(len(m.Segments)), URI: uri, Duration: p.To - p.From,
-				MapURI: u.Init(s.InitVer), PDT: s.PDT.Add(time.Duration((p.From - s.Start) * float64(time.Second))),
-				Discontinuity: len(m.Segments) > 0 && (s.Disc || skipped || gap)}
-			m.Segments = append(m.Segments, ms)
-			skipped, prevEnd = false, p.To
-		}
+		return m
 	}
-	if !cut && len(m.Segments) > 0 {
-		m.DateRanges = dateRanges(pauses, m.Segments[0].PDT)
+	var pieces []Piece
+	if len(spans) > 0 {
+		pieces = planAudio(segs, spans, opt.Tracks)
+	} else {
+		pieces = planVideo(segs, opt.Tracks)
+	}
+	for i, p := range mergeShort(pieces, target) {
+		m.Segments = append(m.Segments, manifest.Segment{Seq: uint64(i), URI: pieceURI(u.Segment(p.Seq), p),
+			Duration: p.Duration, MapURI: u.Init(p.InitVer), PDT: p.PDT, Discontinuity: i > 0 && p.Disc})
 	}
 	return m
+}
+
+// Plan returns the pieces of a rendition's replay (see Media).
+func Plan(segs []origin.SegmentInfo, target int, opt Options, spans ...Span) []Piece {
+	segs = within(segs, opt.From, opt.To)
+	if len(spans) > 0 {
+		return mergeShort(planAudio(segs, spans, opt.Tracks), target)
+	}
+	return mergeShort(planVideo(segs, opt.Tracks), target)
+}
+
+// asStored lists segments as recorded (pauses kept: the timeline is
+// already continuous, the slate's own init behind a discontinuity).
+func asStored(segs []origin.SegmentInfo, u URIs) []manifest.Segment {
+	out := make([]manifest.Segment, len(segs))
+	for i, s := range segs {
+		out[i] = manifest.Segment{Seq: uint64(i), URI: u.Segment(s.Seq), Duration: s.Duration,
+			MapURI: u.Init(s.InitVer), PDT: s.PDT, Discontinuity: i > 0 && s.Disc}
+	}
+	return out
 }
 
 // within keeps segments overlapping [from, to).
@@ -88,18 +101,4 @@ func recorded(segs []origin.SegmentInfo) time.Duration {
 		d += s.Duration
 	}
 	return time.Duration(d * float64(time.Second))
-}
-
-// dateRanges marks each pause (the first and second time points) from the
-// playlist's first PROGRAM-DATE-TIME on.
-func dateRanges(pauses []origin.Pause, from time.Time) []manifest.DateRange {
-	var out []manifest.DateRange
-	for _, p := range pauses {
-		if p.EndedAt != nil && p.EndedAt.Before(from) {
-			continue
-		}
-		out = append(out, manifest.DateRange{ID: "pause-" + p.ID, Class: "com.hlsorigin.pause", Start: p.StartedAt,
-			End: p.EndedAt, Attrs: map[string]string{"X-PAUSE-ID": p.ID, "X-SLATE": p.Slate.ID}})
-	}
-	return out
 }

@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -28,8 +29,9 @@ func archive24h(n int) ([]origin.SegmentInfo, []origin.Pause) {
 		if inPause {
 			kind = "slate"
 		}
-		out[i] = origin.SegmentInfo{Seq: uint64(i), InitVer: 1, Duration: 2, PDT: t0.Add(time.Duration(i) * 2 * time.Second), Kind: kind,
-			Disc: i > 0 && (inPause != (out[i-1].Kind == "slate"))}
+		out[i] = origin.SegmentInfo{Seq: uint64(i), InitVer: 1, Start: float64(2 * i), Duration: 2, PDT: t0.Add(time.Duration(i) * 2 * time.Second), Kind: kind,
+			Disc:   i > 0 && (inPause != (out[i-1].Kind == "slate")),
+			Starts: map[uint32]uint64{1: uint64(i) * 180000}, Ends: map[uint32]uint64{1: uint64(i+1) * 180000}}
 		if inPause && i%every == every-5 {
 			end := t0.Add(time.Duration(i+5) * 2 * time.Second)
 			pauses = append(pauses, origin.Pause{ID: "p", StartedAt: out[i].PDT, EndedAt: &end})
@@ -52,8 +54,11 @@ func TestMediaOmitsPauses(t *testing.T) {
 			discs++
 		}
 	}
-	if discs != 100 {
-		t.Errorf("%d discontinuities, want one per junction (100)", discs)
+	if discs != 0 {
+		t.Errorf("%d discontinuities, want none: the timeline is re-stamped across each junction", discs)
+	}
+	if got, want := m.Segments[len(m.Segments)-1].URI, fmt.Sprintf("43199.m4s?shift=1:-%d", 500*180000); got != want {
+		t.Errorf("last segment %s, want %s (re-stamped over the 100 pauses left out)", got, want)
 	}
 	b, err := manifest.RenderMedia(m)
 	if err != nil {

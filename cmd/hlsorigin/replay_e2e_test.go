@@ -84,6 +84,7 @@ func testReplay(t *testing.T, s *server, id, layout, video, audio, playlist stri
 	checkMonotonic(t, file)
 	checkDuration(t, file, float64(len(all)-slate)/30, 4)
 	checkRange(t, s.base+"/replay/"+id+".mp4?rendition="+video, whole)
+	checkReplayPlayers(t, ctx, s.base, id)
 	t.Logf("archive %d frames (%d slate); replay and mp4 %d frames; mp4 %d bytes", len(all), slate, len(replayed), len(whole))
 }
 

@@ -88,6 +88,9 @@ func CheckMultivariant(b []byte) error {
 	if len(lines) == 0 || lines[0] != "#EXTM3U" {
 		return fmt.Errorf("4.3.1.1: the first line MUST be #EXTM3U")
 	}
+	if err := strictMultivariant(lines); err != nil {
+		return err
+	}
 	groups := map[string]bool{}
 	var audioRefs []string
 	variants := 0

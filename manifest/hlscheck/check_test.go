@@ -82,7 +82,7 @@ func TestCheckerReloads(t *testing.T) {
 }
 
 func TestCheckMultivariant(t *testing.T) {
-	good := "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"a\",URI=\"a.m3u8\"\n" +
+	good := "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",NAME=\"a\",CHANNELS=\"2\",URI=\"a.m3u8\"\n" +
 		"#EXT-X-STREAM-INF:BANDWIDTH=100,CODECS=\"avc1.4d401e,mp4a.40.2\",AUDIO=\"aud\"\nv.m3u8\n"
 	if err := CheckMultivariant([]byte(good)); err != nil {
 		t.Fatalf("valid refused: %v", err)
@@ -93,6 +93,8 @@ func TestCheckMultivariant(t *testing.T) {
 		"no codecs":     strings.Replace(good, `CODECS="avc1.4d401e,mp4a.40.2",`, "", 1),
 		"no uri":        strings.TrimSuffix(good, "v.m3u8\n"),
 		"media no name": strings.Replace(good, `NAME="a",`, "", 1),
+		"program id v7": strings.Replace(good, "STREAM-INF:", "STREAM-INF:PROGRAM-ID=1,", 1),
+		"no channels":   strings.Replace(good, `CHANNELS="2",`, "", 1),
 	} {
 		if err := CheckMultivariant([]byte(pl)); err == nil {
 			t.Errorf("%s: accepted", desc)

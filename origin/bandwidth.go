@@ -1,0 +1,93 @@
+package origin
+
+import (
+	"math"
+	"strings"
+
+	"hlsorigin/manifest"
+)
+
+// BandwidthGrowth is how far the measured peak bitrate of a rendition may
+// exceed its advertised BANDWIDTH before the multivariant is updated.
+const BandwidthGrowth = 1.5
+
+// advertised is the BANDWIDTH and AVERAGE-BANDWIDTH a rendition shows in
+// the multivariant. They are set once per session (the encoder's declared
+// values when its multivariant says them, else the first measured ones)
+// and changed only on a real change: a new live init, or a measured peak
+// above BandwidthGrowth x the advertised value. A multivariant rewritten
+// at every segment makes every player and CDN edge refetch it for nothing.
+type advertised struct {
+	set      bool
+	initVer  uint32
+	declared bool
+	peak     uint32
+	avg      uint32
+}
+
+// update applies one measurement (peak and average over the recent
+// window) and returns the advertised values. decl is the encoder's
+// declared BANDWIDTH for this rendition (0: none).
+func (a *advertised) update(initVer, peak, avg, decl uint32) (uint32, uint32) {
+	switch {
+	case !a.set || a.initVer != initVer:
+		*a = advertised{set: true, initVer: initVer, peak: peak, avg: avg}
+		if decl > 0 {
+			a.declared, a.peak, a.avg = true, decl, min(avg, decl)
+		}
+	case decl > 0 && !a.declared:
+		a.declared, a.peak, a.avg = true, decl, min(a.avg, decl)
+	case float64(peak) > BandwidthGrowth*float64(a.peak):
+		a.peak, a.avg = peak, max(a.avg, avg)
+	}
+	if a.avg == 0 {
+		a.avg = min(avg, a.peak)
+	}
+	return a.peak, a.avg
+}
+
+// declaredBandwidth reads the encoder's multivariant: the BANDWIDTH of each
+// variant by rendition name (its URI's stem). A video variant that uses an
+// audio group declares the video and the audio together (RFC 8216 4.3.4.2:
+// BANDWIDTH covers "all media segments ... including audio renditions"), so
+// the audio group's own declared bandwidth is taken off: the multivariant
+// adds the audio back.
+func declaredBandwidth(m *manifest.IngestMaster) map[string]uint32 {
+	group := map[string]string{} // audio group -> its rendition's stem
+	for _, r := range m.Media {
+		if r.Type == "AUDIO" && r.URI != "" {
+			group[r.GroupID] = stemOf(r.URI)
+		}
+	}
+	out := map[string]uint32{}
+	for _, v := range m.Variants {
+		if v.Bandwidth > 0 && v.Bandwidth <= math.MaxUint32 {
+			out[stemOf(v.URI)] = uint32(v.Bandwidth)
+		}
+	}
+	for _, v := range m.Variants {
+		a := out[group[v.Audio]]
+		if s := stemOf(v.URI); v.Audio != "" && group[v.Audio] != s && a > 0 && out[s] > a {
+			out[s] -= a
+		}
+	}
+	return out
+}
+
+func stemOf(uri string) string { return strings.TrimSuffix(uri, ".m3u8") }
+
+// learnDeclared records the encoder's declared bandwidths and republishes
+// the multivariant when they change what it advertises. Called with ch.mu held.
+func (ch *Channel) learnDeclared(m *manifest.IngestMaster) {
+	d := declaredBandwidth(m)
+	if len(d) == 0 {
+		return
+	}
+	ch.declared = d
+	for _, r := range ch.rends {
+		if r.published() {
+			r.updateInfo()
+		}
+	}
+	_ = ch.publishMultivariantLocked(ch.o.cfg.Now())
+}

@@ -1,0 +1,92 @@
+package origin
+
+import (
+	"sort"
+	"time"
+
+	"hlsorigin/manifest"
+)
+
+// pauseRanges renders the channel's pauses as EXT-X-DATERANGE tags at the
+// instants viewers actually see the slate: START-DATE is the program date
+// time of the first slate part served for the pause, END-DATE the end of
+// its last slate part (not the API's pause and resume instants, which fall
+// inside a segment). A pause is listed once its first slate part is, and
+// gets END-DATE once a live segment follows its last slate part, so that
+// no attribute of a date range ever changes (RFC 8216 4.3.2.7.1).
+// Called with ch.mu held.
+func pauseRanges(ch *Channel) []manifest.DateRange {
+	return SlateRanges(ch.referenceSegs(), ch.pauses)
+}
+
+// referenceSegs is the timeline of the first video rendition by name
+// (every video rendition is spliced at the same instants), nil without one.
+func (ch *Channel) referenceSegs() []SegmentInfo {
+	var names []string
+	for n, r := range ch.rends {
+		if in := r.inits[r.rec.InitVer]; in != nil {
+			if _, ok := in.Video(); ok {
+				names = append(names, n)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	return ch.rends[names[0]].segs
+}
+
+// slateRun is a run of consecutive slate segments.
+type slateRun struct {
+	start, end time.Time
+	closed     bool // a live segment follows it
+}
+
+func slateRuns(segs []SegmentInfo) []slateRun {
+	var out []slateRun
+	for i, s := range segs {
+		if s.Kind != "slate" {
+			if n := len(out); n > 0 && i > 0 && segs[i-1].Kind == "slate" {
+				out[n-1].closed = true
+			}
+			continue
+		}
+		end := s.PDT.Add(time.Duration(s.Duration * float64(time.Second)))
+		if i > 0 && segs[i-1].Kind == "slate" {
+			out[len(out)-1].end = end
+			continue
+		}
+		out = append(out, slateRun{start: s.PDT, end: end})
+	}
+	return out
+}
+
+// runSlack: a slate run starts at the cut, which may precede the pause
+// call by up to a segment (the cut is made early, never late).
+const runSlack = 10 * time.Second
+
+// SlateRanges marks each pause by the slate run it produced in segs.
+func SlateRanges(segs []SegmentInfo, pauses []Pause) []manifest.DateRange {
+	runs := slateRuns(segs)
+	out := make([]manifest.DateRange, 0, len(pauses))
+	next := 0
+	for _, p := range pauses {
+		for next < len(runs) && runs[next].start.Before(p.StartedAt.Add(-runSlack)) {
+			next++
+		}
+		if next >= len(runs) || (p.EndedAt != nil && !runs[next].start.Before(*p.EndedAt)) {
+			continue // not served (yet): a pause before the first slate segment, or retained no longer
+		}
+		run := runs[next]
+		next++
+		d := manifest.DateRange{ID: "pause-" + p.ID, Class: "com.hlsorigin.pause", Start: run.start,
+			Attrs: map[string]string{"X-PAUSE-ID": p.ID, "X-SLATE": p.Slate.ID}}
+		if run.closed && p.EndedAt != nil {
+			end := run.end
+			d.End = &end
+		}
+		out = append(out, d)
+	}
+	return out
+}
