@@ -38,6 +38,9 @@ func MediaURI(rendition string) string { return rendition + "/index.m3u8" }
 // multivariant. Called with ch.mu held.
 func (ch *Channel) publishLocked(r *Rendition) error {
 	now := ch.o.cfg.Now()
+	if r.advanceListed(now) == 0 {
+		return nil // nothing due yet: no playlist until the first segment is
+	}
 	body, err := manifest.RenderMedia(r.liveModel(ch.dateRanges()))
 	if err != nil {
 		return fmt.Errorf("render %s: %w", r.name, err)
@@ -51,15 +54,16 @@ func (ch *Channel) dateRanges() []manifest.DateRange { return pauseRanges(ch) }
 
 // liveModel builds the media playlist model of the current live window.
 func (r *Rendition) liveModel(ranges []manifest.DateRange) manifest.Media {
-	all := make([]manifest.Segment, len(r.segs))
-	for i, s := range r.segs {
+	listed := r.segs[:r.listedIndex()]
+	all := make([]manifest.Segment, len(listed))
+	for i, s := range listed {
 		all[i] = manifest.Segment{Seq: s.Seq, URI: SegmentURI(s.Seq), Duration: s.Duration,
-			Discontinuity: s.Disc, MapURI: InitURI(s.InitVer), PDT: s.PDT}
+			Discontinuity: s.Disc, MapURI: InitURI(s.InitVer), PDT: s.PDT, Gap: s.Withdrawn}
 	}
 	win := manifest.WindowFor(all, r.rec.Target, r.ch.o.cfg.MinWindowSegments, r.ch.o.cfg.WindowFactor)
 	m := manifest.Media{TargetDuration: r.rec.Target, Segments: win}
 	if len(win) > 0 {
-		first := r.segs[len(r.segs)-len(win)]
+		first := listed[len(listed)-len(win)]
 		m.MediaSequence = first.Seq
 		m.DiscontinuitySeq = first.DiscNum
 		if first.Disc {
