@@ -28,10 +28,10 @@ type config struct {
 	ReplayMin      time.Duration // replays cut pauses only from recordings at least this long; default 0
 	ResumeMargin   time.Duration // extra slate after a resume, covering unseen encoder latency
 	Slates         slateFlags
-	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
-	RateLimits     bool  // per-client-IP rate limits on API writes; default on
-	SegmentCache   int64 // bytes of archive segments kept in memory; negative: off
-	HotBytes       int64 // bytes of the newest segments kept in memory across renditions; negative: no bound
+	MinFreeBytes   int64         // free space to keep on the data disk; ingest answers 507 below it
+	RateLimits     bool          // per-client-IP rate limits on API writes; default on
+	SegmentCache   int64         // bytes of archive segments kept in memory; negative: off
+	HotBytes       int64         // bytes of the newest segments kept in memory across renditions; negative: no bound
 	PublishDelay   time.Duration // list (and serve) segments this long after they arrive; default 0
 	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
 	// flight before the store is closed; default 15s.
