@@ -57,7 +57,7 @@ func Hides(h Hide, s Stored, margin time.Duration) bool {
 }
 
 // Blocked returns the hide interval that s must be re-spliced for before
-// it may be listed: s holds host video, was stored before the origin knew
+// it may be listed: s holds host video, was stored before (or as) the origin learnt
 // of the interval (so its commit did not cut it), and the interval may
 // hide part of it.
 func Blocked(s Stored, hides []Hide, margin time.Duration) (Hide, bool) {
@@ -65,7 +65,7 @@ func Blocked(s Stored, hides []Hide, margin time.Duration) (Hide, bool) {
 		return Hide{}, false
 	}
 	for _, h := range hides {
-		if h.Received.IsZero() || s.CutBy == h.ID || !s.Arrived.Before(h.Received) {
+		if h.Received.IsZero() || s.CutBy == h.ID || s.Arrived.After(h.Received) {
 			continue
 		}
 		if Hides(h, s, margin) {
