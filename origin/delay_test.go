@@ -253,3 +253,35 @@ func TestBackdatedPauseWithdrawsPublished(t *testing.T) {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// TestWithdrawEverything: a pause back-dated before the whole session
+// withdraws every segment; the playlists stay valid (the multivariant keeps
+// the bandwidth it had: withdrawn segments are not measured).
+func TestWithdrawEverything(t *testing.T) {
+	c := newClock()
+	t0 := c.Now()
+	o := openDelayed(t, t.TempDir(), c, 0)
+	defer o.Close()
+	ch := newTestChannel(t, o, "all")
+	sendAll(t, ch, c)
+	mv, _ := ch.Multivariant()
+	at := t0.Add(-time.Second)
+	p, err := ch.Pause(PauseRequest{At: &at})
+	if err != nil || len(p.Withdrawn["index"]) != 3 {
+		t.Fatalf("pause: %v, withdrawn %v", err, p.Withdrawn)
+	}
+	if err := ch.Reconcile(); err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	r, _ := ch.Rendition("index")
+	if got := listedURIs(t, r); got != "0.m4s 1.m4s 2.m4s" {
+		t.Errorf("listed %q", got)
+	}
+	after, err := ch.Multivariant()
+	if err != nil || string(after.Body) != string(mv.Body) {
+		t.Errorf("multivariant changed: %v\n%s\nwas\n%s", err, after.Body, mv.Body)
+	}
+	for seq := uint64(0); seq < 3; seq++ {
+		notServed(t, r, seq)
+	}
+}

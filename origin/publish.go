@@ -115,15 +115,15 @@ func (r *Rendition) measure(info *RenditionInfo) {
 	n := min(len(r.segs), 8)
 	var bits, secs, peak, frames float64
 	for _, s := range r.segs[len(r.segs)-n:] {
-		if s.Duration <= 0 {
-			continue
+		if s.Duration <= 0 || s.Withdrawn {
+			continue // withdrawn: not served, no bytes
 		}
 		bits += float64(s.Size * 8)
 		secs += s.Duration
 		peak = math.Max(peak, float64(s.Size*8)/s.Duration)
 		frames += float64(s.Frames)
 	}
-	if p := uint32(peak); p > r.bwPeak || float64(p) < 0.8*float64(r.bwPeak) {
+	if p := uint32(peak); secs > 0 && (p > r.bwPeak || float64(p) < 0.8*float64(r.bwPeak)) {
 		r.bwPeak = p
 	}
 	info.Bandwidth = r.bwPeak
@@ -132,6 +132,8 @@ func (r *Rendition) measure(info *RenditionInfo) {
 		if info.Kind == "video" {
 			info.FrameRate = math.Round(frames/secs*1000) / 1000
 		}
+	} else if prev := r.info.Load(); prev != nil { // nothing measurable (all withdrawn): keep
+		info.AverageBandwidth, info.FrameRate = prev.AverageBandwidth, prev.FrameRate
 	}
 	if n > 0 {
 		info.LastSeq = r.segs[len(r.segs)-1].Seq
