@@ -41,12 +41,16 @@ type PauseView struct {
 	// asked for (a back-dated "at"), now withdrawn from every URL; null
 	// when nothing was exposed.
 	Exposed *timeline.Interval `json:"exposed"`
+	// Withdrawn lists, per rendition, the sequence numbers of the
+	// segments withdrawn for Exposed (the URLs a CDN purge needs).
+	Withdrawn map[string][]uint64 `json:"withdrawn,omitempty"`
 }
 
 func pauseView(p origin.Pause) PauseView {
 	sl := p.Slate
 	return PauseView{ID: p.ID, StartedAt: p.StartedAt, EndedAt: p.EndedAt, Slate: &sl, Audio: p.Audio,
-		StartMedia: p.StartMedia, EndMedia: p.EndMedia, Exposed: p.Exposed}
+		StartMedia: p.StartMedia, EndMedia: p.EndMedia, Exposed: p.Exposed,
+		Withdrawn: p.Withdrawn}
 }
 
 // optionalJSON decodes a body that may be empty.

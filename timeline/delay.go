@@ -26,15 +26,17 @@ type Hide struct {
 	Received time.Time // zero: every stored segment already honours it
 }
 
-// latest is the latest plausible wall-clock span of s: its program date
-// time, or its arrival minus its duration when that is later (the encoder
-// fell behind). earliest is the earlier of the two. Mapping the pause
-// through the latest start and the resume through the earliest errs
-// towards hiding more, never less.
+// latest is the latest plausible wall-clock span of s: media is captured
+// before it arrives, so it ends at its arrival at the latest (whatever
+// its program date time says: an encoder sending faster than real time,
+// or stamping from a clock ahead); without an arrival, its program date
+// time. earliest is the earlier of that and its program date time.
+// Mapping the pause through the latest span and the resume through the
+// earliest start errs towards hiding more, never less.
 func (s Stored) latest() (from, to time.Time) {
 	from = s.PDT
-	if obs := s.Arrived.Add(-s.Duration); !s.Arrived.IsZero() && obs.After(from) {
-		from = obs
+	if !s.Arrived.IsZero() {
+		from = s.Arrived.Add(-s.Duration)
 	}
 	return from, from.Add(s.Duration)
 }

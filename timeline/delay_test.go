@@ -75,6 +75,10 @@ func TestHides(t *testing.T) {
 	s := Stored{PDT: dlyAt(4), Arrived: dlyAt(6.5), Duration: 2 * time.Second, Host: true}
 	late := s
 	late.Arrived = dlyAt(9) // the encoder fell behind: captured up to 9 - 2 = 7..9
+	ahead := s
+	ahead.Arrived = dlyAt(5) // sent faster than real time: captured by 5, whatever the PDT says
+	old := s
+	old.Arrived = time.Time{} // no arrival recorded: the PDT
 	for _, tc := range []struct {
 		desc string
 		h    Hide
@@ -89,6 +93,10 @@ func TestHides(t *testing.T) {
 		{"ended inside", Hide{At: dlyAt(1), End: ptr(dlyAt(5))}, s, true},
 		{"late arrival maps later", Hide{At: dlyAt(8)}, late, true},
 		{"ended at 10, late segment", Hide{At: dlyAt(1), End: &end}, late, true},
+		{"PDT ahead of arrival: arrival bounds capture", Hide{At: dlyAt(5.5)}, ahead, false},
+		{"PDT ahead of arrival, pause before its arrival", Hide{At: dlyAt(4.5)}, ahead, true},
+		{"no arrival: the PDT", Hide{At: dlyAt(5.9)}, old, true},
+		{"no arrival: after its PDT end and the margin", Hide{At: dlyAt(6.3)}, old, false},
 	} {
 		if got := Hides(tc.h, tc.s, dlyMargin); got != tc.want {
 			t.Errorf("%s: hides %v, want %v", tc.desc, got, tc.want)
