@@ -52,10 +52,14 @@ func (ch *Channel) SetPublishDelay(d time.Duration) error {
 }
 
 // stored is the timeline view of r's segments. Called with ch.mu held.
-func (r *Rendition) stored() []timeline.Stored {
+func (r *Rendition) stored() []timeline.Stored { return r.storedFrom(0) }
+
+// storedFrom is the timeline view of r.segs[from:] (the unlisted tail is
+// short: listing never looks at the archive). Called with ch.mu held.
+func (r *Rendition) storedFrom(from int) []timeline.Stored {
 	_, video := r.hasVideo()
-	out := make([]timeline.Stored, len(r.segs))
-	for i, s := range r.segs {
+	out := make([]timeline.Stored, len(r.segs)-from)
+	for i, s := range r.segs[from:] {
 		out[i] = timeline.Stored{Seq: s.Seq, PDT: s.PDT, Arrived: s.Arrived, Host: video && s.Kind == "",
 			Duration: time.Duration(s.Duration * float64(time.Second)), Withdrawn: s.Withdrawn, CutBy: s.CutBy}
 	}
@@ -96,20 +100,20 @@ func (r *Rendition) listedIndex() int {
 // blocks (stored before the pause was known) waits for its re-splice,
 // which this starts. Called with ch.mu held.
 func (r *Rendition) advanceListed(now time.Time) int {
-	segs := r.stored()
 	i := r.listedIndex()
-	n := timeline.Listable(segs, i, r.ch.delayLocked(), now, r.ch.hides(), hideMargin)
-	if n > i {
-		r.listed = r.segs[n-1].Seq + 1
+	tail, hides := r.storedFrom(i), r.ch.hides()
+	k := timeline.Listable(tail, 0, r.ch.delayLocked(), now, hides, hideMargin)
+	if k > 0 {
+		r.listed = r.segs[i+k-1].Seq + 1
 		r.listedA.Store(r.listed)
 	}
-	if n < len(segs) {
-		if _, blocked := timeline.Blocked(segs[n], r.ch.hides(), hideMargin); blocked {
+	if k < len(tail) {
+		if _, blocked := timeline.Blocked(tail[k], hides, hideMargin); blocked {
 			r.ch.kickReconcile()
 		}
 	}
 	r.ch.scheduleDueLocked(now)
-	return n
+	return i + k
 }
 
 // scheduleDueLocked arms the channel's timer for the next segment to
@@ -121,7 +125,8 @@ func (ch *Channel) scheduleDueLocked(now time.Time) {
 	}
 	var next time.Time
 	for _, r := range ch.rends {
-		if due, ok := timeline.NextDue(r.stored(), r.listedIndex(), delay); ok && (next.IsZero() || due.Before(next)) {
+		i := r.listedIndex()
+		if due, ok := timeline.NextDue(r.storedFrom(i), 0, delay); ok && (next.IsZero() || due.Before(next)) {
 			next = due
 		}
 	}

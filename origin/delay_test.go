@@ -285,3 +285,46 @@ func TestWithdrawEverything(t *testing.T) {
 		notServed(t, r, seq)
 	}
 }
+
+// TestPauseDuringSegmentWrite: a segment whose commit was decided before a
+// back-dated pause but stored after it (its bytes were being written) is
+// never listed as it is, even without a publish delay: it is re-spliced
+// first.
+func TestPauseDuringSegmentWrite(t *testing.T) {
+	c := newClock()
+	t0 := c.Now()
+	o := openDelayed(t, t.TempDir(), c, 0)
+	defer o.Close()
+	ch := newTestChannel(t, o, "race")
+	m := fixtures.Muxed()
+	startLive(t, ch, c, m) // seg0 arrives at 2 s
+	var p Pause
+	o.beforeSegmentWrite = func() {
+		o.beforeSegmentWrite = nil
+		at := t0.Add(3 * time.Second)
+		var err error
+		if p, err = ch.Pause(PauseRequest{At: &at}); err != nil {
+			t.Error(err)
+		}
+	}
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch, m.SegmentNames[1], m.Segments[1]) // seg1 (2..4 s) arrives at 4 s
+	ingestOK(t, ch, m.PlaylistName, playlistFor(m, 1))
+	if p.ID == "" {
+		t.Fatal("the pause did not run during the write")
+	}
+	if err := ch.Reconcile(); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := ch.Rendition("index")
+	segs := r.Segments()
+	if len(segs) != 2 || segs[0].Kind != "" || segs[1].Kind != "slate" || segs[1].CutBy != p.ID {
+		t.Fatalf("timeline %+v", segs)
+	}
+	if n := storedHost(t, o, r, videoChunks(t, m, m.Segments[1])); n != 0 {
+		t.Errorf("%d host samples of the segment written during the pause still stored", n)
+	}
+	if got := listedURIs(t, r); got != "0.m4s 1.m4s" {
+		t.Errorf("listed %q", got)
+	}
+}

@@ -163,10 +163,10 @@ func (r *Rendition) purgeWithdrawn() (bool, error) {
 // ch.mu held.
 func (r *Rendition) respliceBlocked() (bool, error) {
 	from := r.listedIndex()
-	segs, hides := r.stored(), r.ch.hides()
+	tail, hides := r.storedFrom(from), r.ch.hides()
 	data := map[int][]byte{}
 	for i := from; i < len(r.segs); i++ {
-		h, blocked := timeline.Blocked(segs[i], hides, hideMargin)
+		h, blocked := timeline.Blocked(tail[i-from], hides, hideMargin)
 		if !blocked {
 			continue
 		}
