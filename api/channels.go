@@ -3,6 +3,8 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -66,11 +68,14 @@ type ChannelView struct {
 	URLs       map[string]string      `json:"urls"`
 	// PollOptions open the audience poll of the next pause.
 	PollOptions []string `json:"poll_options"`
+	// PublishDelay (seconds) between a segment's arrival and its listing.
+	PublishDelay float64 `json:"publish_delay"`
 }
 
 func (s *Server) channelView(ch *origin.Channel) ChannelView {
 	v := ChannelView{ID: ch.ID(), Title: ch.Title(), State: ch.State(), Renditions: []origin.RenditionInfo{},
-		URLs: map[string]string{"live": "/live/" + ch.ID() + "/index.m3u8"}, PollOptions: ch.PollOptions()}
+		URLs: map[string]string{"live": "/live/" + ch.ID() + "/index.m3u8"}, PollOptions: ch.PollOptions(),
+		PublishDelay: ch.PublishDelay().Seconds()}
 	for _, r := range ch.Renditions() {
 		v.Renditions = append(v.Renditions, r.Info())
 	}
@@ -119,6 +124,9 @@ func (s *Server) hostChannel(c *fiber.Ctx) (*origin.Channel, error) {
 type patchChannelReq struct {
 	Title       *string   `json:"title"`
 	PollOptions *[]string `json:"poll_options"` // []: back to the defaults; null or absent: unchanged
+	// PublishDelay in seconds (0 to 3600): segments are listed and served
+	// this long after they arrive.
+	PublishDelay *float64 `json:"publish_delay"`
 }
 
 func (s *Server) patchChannel(c *fiber.Ctx) error {
@@ -135,6 +143,13 @@ func (s *Server) patchChannel(c *fiber.Ctx) error {
 			return s.writeError(c, err) // checked before the title changes
 		}
 	}
+	var delay time.Duration
+	if d := req.PublishDelay; d != nil {
+		if math.IsNaN(*d) || *d < 0 || *d > origin.MaxPublishDelay.Seconds() {
+			return s.writeError(c, fmt.Errorf("publish_delay %v: 0 to %v seconds: %w", *d, origin.MaxPublishDelay.Seconds(), origin.ErrInvalid))
+		}
+		delay = time.Duration(*d * float64(time.Second))
+	}
 	if req.Title != nil {
 		if err := ch.SetTitle(*req.Title); err != nil {
 			return s.writeError(c, err)
@@ -142,6 +157,11 @@ func (s *Server) patchChannel(c *fiber.Ctx) error {
 	}
 	if req.PollOptions != nil {
 		if err := ch.SetPollOptions(*req.PollOptions); err != nil {
+			return s.writeError(c, err)
+		}
+	}
+	if req.PublishDelay != nil {
+		if err := ch.SetPublishDelay(delay); err != nil {
 			return s.writeError(c, err)
 		}
 	}

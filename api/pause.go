@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hlsorigin/origin"
+	"hlsorigin/timeline"
 )
 
 func (s *Server) pauseRoutes() {
@@ -36,12 +37,20 @@ type PauseView struct {
 	StartMedia *float64            `json:"start_media,omitempty"`
 	EndMedia   *float64            `json:"end_media,omitempty"`
 	Poll       *origin.PollView    `json:"poll,omitempty"`
+	// Exposed is the part of the pause already published when it was
+	// asked for (a back-dated "at"), now withdrawn from every URL; null
+	// when nothing was exposed.
+	Exposed *timeline.Interval `json:"exposed"`
+	// Withdrawn lists, per rendition, the sequence numbers of the
+	// segments withdrawn for Exposed (the URLs a CDN purge needs).
+	Withdrawn map[string][]uint64 `json:"withdrawn,omitempty"`
 }
 
 func pauseView(p origin.Pause) PauseView {
 	sl := p.Slate
 	return PauseView{ID: p.ID, StartedAt: p.StartedAt, EndedAt: p.EndedAt, Slate: &sl, Audio: p.Audio,
-		StartMedia: p.StartMedia, EndMedia: p.EndMedia}
+		StartMedia: p.StartMedia, EndMedia: p.EndMedia, Exposed: p.Exposed,
+		Withdrawn: p.Withdrawn}
 }
 
 // optionalJSON decodes a body that may be empty.

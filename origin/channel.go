@@ -24,6 +24,8 @@ type channelRecord struct {
 	PendingInits []string `json:"pending_inits,omitempty"`
 	// PollOptions open each pause's audience poll (empty: DefaultPollOptions).
 	PollOptions []string `json:"poll_options,omitempty"`
+	// PublishDelayMS overrides Config.PublishDelay (nil: the default).
+	PublishDelayMS *int64 `json:"publish_delay_ms,omitempty"`
 }
 
 // Channel is one live stream: its renditions and their timelines. Ingest
@@ -60,6 +62,10 @@ type Channel struct {
 
 	multivariant atomic.Pointer[Published]
 	title        atomic.Pointer[string]
+
+	dueTimer    *time.Timer // lists delayed segments when due (guarded by mu, see delay.go)
+	dueAt       time.Time
+	reconciling atomic.Bool // a Reconcile runs in the background
 }
 
 type stagedSegment struct {

@@ -201,7 +201,7 @@ func (ch *Channel) wallClock(r *Rendition, seg *segments.Segment, disc bool, at 
 // change of init segment is always a discontinuity. Called with ingestMu
 // and mu held; mu is released while the bytes are written (see Channel).
 func (r *Rendition) store(info SegmentInfo, body []byte, at time.Time) error {
-	info.Seq = r.nextSeq
+	info.Seq, info.Arrived = r.nextSeq, at.UTC()
 	if n := len(r.segs); n > 0 && r.segs[n-1].InitVer != info.InitVer {
 		info.Disc = true
 	}

@@ -50,6 +50,11 @@ type Config struct {
 	// cover encoder pipeline latency the origin cannot observe. Default
 	// DefaultResumeMargin; negative means none.
 	ResumeMargin time.Duration
+	// PublishDelay lists a segment in the live playlist (and serves it)
+	// this long after it arrived, so that a pause back-dated within it
+	// hides everything from its "at" before anyone saw it. Channels may
+	// override it. Default 0: listed on arrival.
+	PublishDelay time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger defaults to slog.Default().
@@ -110,6 +115,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("target-duration %d: must be 0 (auto) to 60: %w", c.TargetDuration, ErrInvalid)
 	case c.WindowFactor < 3:
 		return fmt.Errorf("window-factor %.1f: RFC 8216 needs at least 3: %w", c.WindowFactor, ErrInvalid)
+	case c.PublishDelay < 0 || c.PublishDelay > MaxPublishDelay:
+		return fmt.Errorf("publish-delay %s: 0 to %s: %w", c.PublishDelay, MaxPublishDelay, ErrInvalid)
 	case c.MinWindowSegments < 3:
 		return fmt.Errorf("min-window-segments %d: must be at least 3: %w", c.MinWindowSegments, ErrInvalid)
 	}

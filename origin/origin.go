@@ -72,6 +72,11 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 		st.Close()
 		return nil, fmt.Errorf("load channels: %w", err)
 	}
+	if err := o.reconcileAll(); err != nil {
+		// Fail closed all the same: blocked segments stay unlisted and
+		// withdrawn ones unreachable; the maintenance loop retries.
+		o.log.Error("reconcile pauses", "err", err)
+	}
 	return o, nil
 }
 
@@ -169,6 +174,7 @@ func (o *Origin) RunMaintenance(ctx context.Context, interval time.Duration) {
 			for _, id := range o.Channels() {
 				if ch, err := o.Channel(id); err == nil {
 					ch.drainHeld()
+					ch.PublishDue()
 				}
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"hlsorigin/timeline"
 )
 
 // Pause is one "be right back" interval of a channel. Wall-clock points are
@@ -18,6 +20,14 @@ type Pause struct {
 	Audio      string      `json:"audio"`
 	StartMedia *float64    `json:"start_media,omitempty"`
 	EndMedia   *float64    `json:"end_media,omitempty"`
+	// ReceivedAt is when the origin was asked (StartedAt may be earlier):
+	// segments stored before it were committed without this pause's cut.
+	ReceivedAt time.Time `json:"received_at,omitempty"`
+	// Exposed is the part of the pause that had already been published
+	// when it was asked for (nil: none); Withdrawn names, per rendition,
+	// the segments taken off every URL for it (see withdraw.go).
+	Exposed   *timeline.Interval  `json:"exposed,omitempty"`
+	Withdrawn map[string][]uint64 `json:"withdrawn,omitempty"`
 }
 
 // SlateChoice says which slate a pause shows and why.
@@ -80,7 +90,7 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 		return *p, nil
 	}
 	at = ch.pauseStart(at)
-	p := Pause{ID: ch.pauseID(at), StartedAt: at, Audio: req.Audio}
+	p := Pause{ID: ch.pauseID(at), StartedAt: at, Audio: req.Audio, ReceivedAt: now}
 	p.Slate = ch.o.pickSlate(ch, req.Slate)
 	if m, ok := ch.mediaAt(at); ok {
 		m -= PauseMargin
@@ -91,11 +101,16 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 	if pollErr != nil {
 		ch.o.log.Error("open poll", "channel", ch.rec.ID, "pause", p.ID, "err", pollErr)
 	}
+	ch.planWithdrawLocked(&p)
 	if err := ch.savePause(p); err != nil {
 		return Pause{}, err
 	}
 	ch.pauses = append(ch.pauses, p)
+	ch.applyWithdrawnLocked(p)
 	ch.republishLocked()
+	if p.Withdrawn != nil {
+		ch.kickReconcile()
+	}
 	ch.Emit("paused", p)
 	if pollErr == nil {
 		ch.startPoll(pollRec)

@@ -82,6 +82,10 @@ func SlateRanges(segs []SegmentInfo, pauses []Pause) []manifest.DateRange {
 		next++
 		d := manifest.DateRange{ID: "pause-" + p.ID, Class: "com.hlsorigin.pause", Start: run.start,
 			Attrs: map[string]string{"X-PAUSE-ID": p.ID, "X-SLATE": p.Slate.ID}}
+		if e := p.Exposed; e != nil {
+			d.Attrs["X-EXPOSED-FROM"] = e.From.UTC().Format(time.RFC3339Nano)
+			d.Attrs["X-EXPOSED-UNTIL"] = e.Until.UTC().Format(time.RFC3339Nano)
+		}
 		if run.closed && p.EndedAt != nil {
 			end := run.end
 			d.End = &end

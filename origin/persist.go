@@ -53,6 +53,12 @@ func (ch *Channel) load() error {
 	if err := ch.loadPauses(); err != nil {
 		return err
 	}
+	for _, p := range ch.pauses {
+		ch.applyWithdrawnLocked(p)
+	}
+	for _, r := range ch.rends {
+		r.refreshGone() // withdrawn marks in segment metadata
+	}
 	if err := ch.loadChat(); err != nil {
 		return err
 	}

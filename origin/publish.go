@@ -38,6 +38,9 @@ func MediaURI(rendition string) string { return rendition + "/index.m3u8" }
 // multivariant. Called with ch.mu held.
 func (ch *Channel) publishLocked(r *Rendition) error {
 	now := ch.o.cfg.Now()
+	if r.advanceListed(now) == 0 {
+		return nil // nothing due yet: no playlist until the first segment is
+	}
 	body, err := manifest.RenderMedia(r.liveModel(ch.dateRanges()))
 	if err != nil {
 		return fmt.Errorf("render %s: %w", r.name, err)
@@ -51,15 +54,16 @@ func (ch *Channel) dateRanges() []manifest.DateRange { return pauseRanges(ch) }
 
 // liveModel builds the media playlist model of the current live window.
 func (r *Rendition) liveModel(ranges []manifest.DateRange) manifest.Media {
-	all := make([]manifest.Segment, len(r.segs))
-	for i, s := range r.segs {
+	listed := r.segs[:r.listedIndex()]
+	all := make([]manifest.Segment, len(listed))
+	for i, s := range listed {
 		all[i] = manifest.Segment{Seq: s.Seq, URI: SegmentURI(s.Seq), Duration: s.Duration,
-			Discontinuity: s.Disc, MapURI: InitURI(s.InitVer), PDT: s.PDT}
+			Discontinuity: s.Disc, MapURI: InitURI(s.InitVer), PDT: s.PDT, Gap: s.Withdrawn}
 	}
 	win := manifest.WindowFor(all, r.rec.Target, r.ch.o.cfg.MinWindowSegments, r.ch.o.cfg.WindowFactor)
 	m := manifest.Media{TargetDuration: r.rec.Target, Segments: win}
 	if len(win) > 0 {
-		first := r.segs[len(r.segs)-len(win)]
+		first := listed[len(listed)-len(win)]
 		m.MediaSequence = first.Seq
 		m.DiscontinuitySeq = first.DiscNum
 		if first.Disc {
@@ -111,7 +115,7 @@ func (r *Rendition) measure(info *RenditionInfo) {
 	n := min(len(r.segs), 8)
 	var bits, secs, peak, frames float64
 	for _, s := range r.segs[len(r.segs)-n:] {
-		if s.Duration <= 0 || s.Kind != "" { // slate segments say nothing of the encoder
+		if s.Duration <= 0 || s.Kind != "" || s.Withdrawn { // slate segments say nothing of the encoder; withdrawn ones are not served
 			continue
 		}
 		bits += float64(s.Size * 8)
@@ -130,6 +134,8 @@ func (r *Rendition) measure(info *RenditionInfo) {
 		if fr := math.Round(frames/max(secs, 1e-9)*1000) / 1000; secs > 0 && math.Abs(fr-info.FrameRate) >= 0.5 {
 			info.FrameRate = fr
 		}
+	} else if prev := r.info.Load(); prev != nil { // nothing measurable (all withdrawn): keep
+		info.AverageBandwidth, info.FrameRate = prev.AverageBandwidth, prev.FrameRate
 	}
 	if n > 0 {
 		info.LastSeq = r.segs[len(r.segs)-1].Seq

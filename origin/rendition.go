@@ -29,6 +29,13 @@ type SegmentInfo struct {
 	Hash     string            `json:"h,omitempty"` // hash of the ingest body (idempotent re-PUT)
 	Kind     string            `json:"k,omitempty"` // "" live media; other kinds are written by the splicer
 	Frames   int               `json:"f,omitempty"` // video samples
+	// Arrived is when its input reached the origin (it is listed
+	// publish-delay later); Withdrawn takes it off every URL after it was
+	// published (a back-dated pause, see withdraw.go); CutBy names the
+	// pause whose cut re-spliced it before it was listed.
+	Arrived   time.Time `json:"a,omitempty"`
+	Withdrawn bool      `json:"w,omitempty"`
+	CutBy     string    `json:"cb,omitempty"`
 }
 
 // renditionRecord is the persisted form of a rendition.
@@ -75,6 +82,10 @@ type Rendition struct {
 	lags     []float64 // arrival lag behind the program date time, recent segments (see earliestStart)
 	hasNum   bool
 	bw       advertised // see bandwidth.go
+	listed   uint64 // segments with Seq < listed are in the live playlist (see delay.go)
+
+	listedA atomic.Uint64                       // listed, for lock-free readers
+	gone    atomic.Pointer[map[uint64]struct{}] // withdrawn sequence numbers (copy on write)
 
 	hotMu sync.RWMutex
 	hot   map[uint64]*hotItem // newest segments, see hotSet
@@ -141,11 +152,12 @@ func (r *Rendition) Init(ver uint32) ([]byte, error) {
 	return in.Raw, nil
 }
 
-// Segments returns a copy of the retained timeline (oldest first).
+// Segments returns a copy of the servable timeline (oldest first): listed
+// segments, without withdrawn ones (see servable).
 func (r *Rendition) Segments() []SegmentInfo {
 	r.ch.mu.Lock()
 	defer r.ch.mu.Unlock()
-	return append([]SegmentInfo(nil), r.segs...)
+	return r.servable()
 }
 
 // Segment returns the bytes of segment seq. notYet reports a sequence
@@ -171,6 +183,9 @@ type uncached struct{ r *Rendition }
 func (u uncached) Segment(seq uint64) ([]byte, bool, error) { return u.r.segment(seq, false) }
 
 func (r *Rendition) segment(seq uint64, fill bool) (data []byte, notYet bool, err error) {
+	if err := r.reachable(seq); err != nil {
+		return nil, seq >= r.listedA.Load(), err
+	}
 	var b []byte
 	r.hotMu.RLock()
 	if it := r.hot[seq]; it != nil {

@@ -39,6 +39,7 @@ type config struct {
 	WriteTimeout   time.Duration // writing an answer
 	IdleTimeout    time.Duration // keep-alive connection without a request
 	TrustedProxies string        // CIDR[,CIDR...] whose X-Forwarded-For/Forwarded name the client; default none
+	PublishDelay   time.Duration // list (and serve) segments this long after they arrive; default 0
 	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
 	// flight before the store is closed; default 15s.
 	ShutdownTimeout time.Duration
@@ -58,6 +59,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.WindowFactor, "window-factor", 4, "live window length in target durations (>= 3)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.DurationVar(&c.ResumeMargin, "resume-margin", origin.DefaultResumeMargin, "host video returns this much after the mapped resume instant (covers encoder latency the origin cannot see; 0 or negative: none)")
+	fs.DurationVar(&c.PublishDelay, "publish-delay", 0, "list and serve live segments this long after they arrive, so a pause back-dated within it hides everything from its at (per channel: PATCH publish_delay)")
 	fs.DurationVar(&c.ReplayMin, "replay-min-recording", 0, "leave pauses out of replays only for recordings at least this long")
 	c.Slates.register(fs)
 	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume, rotation, viewer tokens, chat and poll votes")
@@ -112,6 +114,9 @@ func (c config) Validate() error {
 	}
 	if _, err := api.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("-trusted-proxies: %v", err)
+	}
+	if c.PublishDelay < 0 || c.PublishDelay > origin.MaxPublishDelay {
+		return fmt.Errorf("-publish-delay %s: 0 to %s", c.PublishDelay, origin.MaxPublishDelay)
 	}
 	if c.WindowFactor < 3 {
 		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))

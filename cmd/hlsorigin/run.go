@@ -31,6 +31,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	log := newLogger(cfg.LogLevel)
 	o, err := origin.Open(origin.Config{DataDir: cfg.Data, Retention: cfg.Retention, TargetDuration: cfg.TargetDuration,
 		WindowFactor: cfg.WindowFactor, MinFreeBytes: cfg.MinFreeBytes, ResumeMargin: resumeMargin(cfg.ResumeMargin),
+		PublishDelay:      cfg.PublishDelay,
 		SegmentCacheBytes: cfg.SegmentCache, HotBytes: cfg.HotBytes, Logger: log}, origin.Hooks{})
 	if err != nil {
 		return err

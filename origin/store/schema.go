@@ -20,6 +20,7 @@ const (
 	preSegment   = "s" // s/<ch>/<rend>/<seq u64> -> encoded ref
 	preStaged    = "g" // g/<ch>/<name> -> encoded ref
 	preMember    = "x" // x/<bucket i64><index key> -> empty: keys per bucket, for Prune
+	preTrash     = "t" // t/<bucket i64><blob key> -> empty: replaced blobs still to delete (see replace.go)
 	sep          = '/' // separator after every part but numeric tails
 	maxPartLen   = 64  // longest allowed name
 	numBucketLen = 8   // x/<bucket> width
