@@ -1,6 +1,7 @@
 package origin
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -46,7 +47,7 @@ func (r *Rendition) splice(in *segments.Init, seg *segments.Segment, body []byte
 	if err != nil {
 		return nil, fmt.Errorf("splice slate into segment: %w: %v", ErrBadMedia, err)
 	}
-	if len(out) == 1 && out[0].Kind == slate.PartLive {
+	if len(out) == 1 && out[0].Kind == slate.PartLive && bytes.Equal(out[0].Data, body) {
 		// Nothing to cut after all (the resume instant falls before the
 		// first sync sample's presentation time, as with B-frames): the
 		// segment stays as it is, and after a slate it needs the host's

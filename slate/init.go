@@ -22,6 +22,10 @@ func CombinedInit(hostInit *mp4.InitSegment, hostVideoID uint32, sl *Slate, with
 	}
 	vtrak := sf.Init.Moov.Trak
 	vtrak.Tkhd.TrackID = hostVideoID
+	// The host's edit list (an empty edit, a media time for B-frames) keeps
+	// the slate on the host's presentation timeline; slate frames carry the
+	// media time as their composition offset (see editMediaTime).
+	withEdits(vtrak, videoTrak(host, hostVideoID))
 	vtrex := sf.Init.Moov.Mvex.Trex
 	vtrex.TrackID = hostVideoID
 	moov := mp4.NewMoovBox()
@@ -116,4 +120,22 @@ func SilenceFrame(file []byte) (frame []byte, err error) {
 		return nil, fmt.Errorf("silence: too few frames: %w", ErrSlate)
 	}
 	return append([]byte(nil), all[len(all)/2].Data...), nil
+}
+
+// withEdits gives trak the edit list of from (none when from has none),
+// placed after tkhd as ISO/IEC 14496-12 orders them.
+func withEdits(trak, from *mp4.TrakBox) {
+	kids := []mp4.Box{}
+	for _, c := range trak.Children {
+		if _, isEdts := c.(*mp4.EdtsBox); !isEdts {
+			kids = append(kids, c)
+		}
+	}
+	trak.Edts, trak.Children = nil, nil
+	for _, c := range kids {
+		trak.AddChild(c)
+		if _, isTkhd := c.(*mp4.TkhdBox); isTkhd && from != nil && from.Edts != nil {
+			trak.AddChild(from.Edts)
+		}
+	}
 }

@@ -43,6 +43,7 @@ type host struct {
 	seqNr            uint32
 	styp             *mp4.StypBox
 	params           []byte // host SPS/PPS, prepended to the first frame of live parts
+	mediaTime        uint64 // host video edit list media time (see editMediaTime)
 }
 
 // Splice applies a pause interval to one host media segment (muxed or
@@ -58,34 +59,19 @@ func Splice(seg []byte, hostInit *mp4.InitSegment, sl *Slate, cut Cut) (parts []
 		return nil, err
 	}
 	k, r := h.cutPoints(cut)
-	if k == len(h.video) && r == len(h.video) || k == r {
+	mute := h.muteWindow(cut, k, r)
+	if k == r && !h.mutes(mute) {
 		return []Part{{Kind: PartLive, Data: seg, Start: h.videoStart(), Duration: h.videoSpan(0, len(h.video)),
 			VideoSamples: len(h.video)}}, nil
 	}
-	tA, tB := h.videoTime(k), h.videoTime(r)
-	aA, aB := h.audioIndex(tA), h.audioIndex(tB)
-	if k == 0 { // no leading live part: every earlier audio frame goes with the slate
-		aA = 0
+	sp := []span{{kind: PartLive, v1: len(h.video), a1: len(h.audio)}} // no video to cut: audio to mute
+	if k != r {
+		sp = h.spansFor(k, r)
 	}
-	if r == len(h.video) { // no trailing live part
-		aB = len(h.audio)
-	}
-	if k > 0 {
-		p, err := h.livePart(h.video[:k], h.audio[:aA])
+	for i, s := range sp {
+		p, err := h.spanPart(sl, s, mute, cut)
 		if err != nil {
-			return nil, err
-		}
-		parts = append(parts, p)
-	}
-	p, err := h.slatePart(sl, tA, tB, h.audio[aA:aB], cut)
-	if err != nil {
-		return nil, err
-	}
-	parts = append(parts, p)
-	if r < len(h.video) {
-		p, err := h.livePart(h.video[r:], h.audio[aB:])
-		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("part %d of %d: %w", i+1, len(sp), err)
 		}
 		parts = append(parts, p)
 	}
@@ -112,6 +98,7 @@ func decodeHost(seg []byte, in *mp4.InitSegment) (*host, error) {
 	}
 	h.styp = f.Segments[0].Styp
 	h.params = paramSets(videoTrak(in, h.videoID))
+	h.mediaTime = editMediaTime(videoTrak(in, h.videoID))
 	for _, s := range f.Segments {
 		for _, frag := range s.Fragments {
 			if h.seqNr == 0 {
@@ -193,48 +180,6 @@ func (h *host) audioIndex(t float64) int {
 	return len(h.audio)
 }
 
-func (h *host) livePart(video, audio []mp4.FullSample) (Part, error) {
-	video = append([]mp4.FullSample{withParams(video[0], h.params)}, video[1:]...)
-	data, err := h.encode(h.videoID, video, audio)
-	if err != nil {
-		return Part{}, err
-	}
-	start := float64(video[0].DecodeTime) / h.vts
-	last := video[len(video)-1]
-	end := float64(last.DecodeTime+uint64(last.Dur)) / h.vts
-	return Part{Kind: PartLive, Data: data, Start: start, Duration: end - start, VideoSamples: len(video)}, nil
-}
-
-func (h *host) slatePart(sl *Slate, tA, tB float64, audio []mp4.FullSample, cut Cut) (Part, error) {
-	ts := float64(sl.Timescale)
-	frames := sl.frames(uint64(math.Round(tA*ts)), uint64(math.Round(tB*ts)))
-	if len(frames) == 0 {
-		return Part{}, fmt.Errorf("empty slate span %.3f..%.3f: %w", tA, tB, ErrSlate)
-	}
-	frames[0] = withParams(frames[0], sl.params)
-	if cut.Mute && len(audio) > 0 {
-		if len(cut.Silence) == 0 {
-			return Part{}, fmt.Errorf("mute without a silence frame: %w", ErrSlate)
-		}
-		audio = muted(audio, cut.Silence)
-	}
-	data, err := h.encode(h.videoID, frames, audio)
-	if err != nil {
-		return Part{}, err
-	}
-	return Part{Kind: PartSlate, Data: data, Start: tA, Duration: tB - tA, VideoSamples: len(frames)}, nil
-}
-
-func muted(audio []mp4.FullSample, silence []byte) []mp4.FullSample {
-	out := make([]mp4.FullSample, len(audio))
-	for i, s := range audio {
-		s.Data = silence
-		s.Size = uint32(len(silence))
-		out[i] = s
-	}
-	return out
-}
-
 // encode builds one fragment: all video samples, then all audio samples.
 func (h *host) encode(videoID uint32, video, audio []mp4.FullSample) ([]byte, error) {
 	ids := []uint32{videoID}
@@ -254,6 +199,12 @@ func (h *host) encode(videoID uint32, video, audio []mp4.FullSample) ([]byte, er
 		if err := frag.AddFullSampleToTrack(s, h.audioID); err != nil {
 			return nil, fmt.Errorf("add audio: %w: %v", ErrSlate, err)
 		}
+	}
+	for _, traf := range frag.Moof.Trafs {
+		// ISO/IEC 14496-12 8.8.12: version 1 carries a 64-bit
+		// baseMediaDecodeTime; encoders (ffmpeg) always write it, and some
+		// readers accept nothing else.
+		traf.Tfdt.Version = 1
 	}
 	seg := mp4.NewMediaSegmentWithoutStyp()
 	if h.styp != nil {
