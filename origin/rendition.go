@@ -82,7 +82,7 @@ type Rendition struct {
 	lags     []float64 // arrival lag behind the program date time, recent segments (see earliestStart)
 	hasNum   bool
 	bw       advertised // see bandwidth.go
-	listed   uint64 // segments with Seq < listed are in the live playlist (see delay.go)
+	listed   uint64     // segments with Seq < listed are in the live playlist (see delay.go)
 
 	listedA atomic.Uint64                       // listed, for lock-free readers
 	gone    atomic.Pointer[map[uint64]struct{}] // withdrawn sequence numbers (copy on write)
