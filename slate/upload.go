@@ -29,6 +29,9 @@ type Limits struct {
 	MaxFrames     int     // video frames. Default 7200.
 }
 
+// WithDefaults returns l with its zero fields set to their defaults.
+func (l Limits) WithDefaults() Limits { return l.withDefaults() }
+
 func (l Limits) withDefaults() Limits {
 	if l.MaxVideoBytes == 0 {
 		l.MaxVideoBytes = 2 << 20
