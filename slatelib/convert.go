@@ -27,7 +27,7 @@ type ConvertConfig struct {
 	// Jobs is how many conversions run at once. Default 1.
 	Jobs int
 	// Queue is how many more may wait; beyond, uploads are refused (429).
-	// Default 4.
+	// Default 4; negative: none.
 	Queue int
 	// Timeout bounds one conversion (wall clock). Default 2m.
 	Timeout time.Duration
@@ -45,7 +45,7 @@ func (c ConvertConfig) withDefaults() ConvertConfig {
 	if c.Jobs <= 0 {
 		c.Jobs = 1
 	}
-	if c.Queue <= 0 {
+	if c.Queue == 0 {
 		c.Queue = 4
 	}
 	if c.Timeout <= 0 {
@@ -94,7 +94,7 @@ type converter struct {
 
 func newConverter(cfg ConvertConfig, lim slate.Limits) *converter {
 	cfg, lim = cfg.withDefaults(), lim.WithDefaults()
-	return &converter{cfg: cfg, fsize: 2*lim.MaxVideoBytes + 4<<20, slots: make(chan struct{}, cfg.Jobs), queue: make(chan struct{}, cfg.Jobs+cfg.Queue),
+	return &converter{cfg: cfg, fsize: 2*lim.MaxVideoBytes + 4<<20, slots: make(chan struct{}, cfg.Jobs), queue: make(chan struct{}, cfg.Jobs+max(cfg.Queue, 0)),
 		lim: convertLimits{maxSide: max(lim.MaxWidth, lim.MaxHeight, 3840), maxPixels: 3840 * 2160,
 			maxImageSide: 16384, maxImagePixels: 64 << 20, minSide: max(lim.MinSide, 16), maxDuration: lim.MaxDuration}}
 }
