@@ -30,7 +30,7 @@ func needConverter(t *testing.T) ConvertConfig {
 	return cfg
 }
 
-func ffmpegRun(t *testing.T, args ...string) {
+func ffmpegRun(t testing.TB, args ...string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -93,7 +93,7 @@ func randomBytes(n int) []byte {
 }
 
 // waitSettled polls a slate until it leaves "processing".
-func waitSettled(t *testing.T, l *Library, id string) Meta {
+func waitSettled(t testing.TB, l *Library, id string) Meta {
 	t.Helper()
 	deadline := time.Now().Add(4 * time.Minute)
 	for {

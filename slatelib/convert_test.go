@@ -176,6 +176,7 @@ func TestConvertRefusals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := slateRecords(t, o.Origin)
 			m, err := o.lib.Upload(ch, tc.file, UploadInfo{Title: tc.name})
+			t.Logf("%v", err)
 			if tc.err != nil {
 				if !errors.Is(err, tc.err) || !strings.Contains(err.Error(), tc.says) {
 					t.Errorf("got %v %+v, want %v saying %q", err, m, tc.err, tc.says)
@@ -202,5 +203,65 @@ func TestConvertRefusals(t *testing.T) {
 	}
 	if o.HasSlate("") || len(o.lib.ChannelSlates(ch)) > 1 {
 		t.Errorf("slates listed: %+v", o.lib.ChannelSlates(ch))
+	}
+}
+
+// TestConvertBounds: a conversion over its time bound is rejected with the
+// reason and keeps no media; with one job and no queue, an upload while
+// another converts is refused (429) with nothing stored; under a tiny
+// address-space limit ffmpeg cannot run and the slate is rejected.
+func TestConvertBounds(t *testing.T) {
+	cc := needConverter(t)
+	o := openTest(t, t.TempDir(), newClock())
+	defer o.Close()
+	defer o.lib.Close()
+	ch := newTestChannel(t, o, "bounds")
+	phone := makeInput(t, "phone")
+	settle := func(cfg ConvertConfig) Meta {
+		t.Helper()
+		if err := o.lib.Configure(Config{Convert: cfg}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := o.lib.Upload(ch, phone, UploadInfo{Title: "phone"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return waitSettled(t, o.lib, m.ID)
+	}
+	slow := cc
+	slow.Timeout = 50 * time.Millisecond
+	if m := settle(slow); m.Status != Rejected || !strings.Contains(m.Reason, "longer than 50ms") {
+		t.Errorf("over the time bound: %s %q", m.Status, m.Reason)
+	}
+	small := cc
+	small.MemoryBytes = 16 << 20
+	small.ProbeTimeout = time.Minute
+	if err := o.lib.Configure(Config{Convert: small}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.lib.Upload(ch, phone, UploadInfo{Title: "phone"}); !errors.Is(err, ErrBadMedia) {
+		t.Errorf("ffprobe under 16 MiB: %v, want a refusal", err) // the probe runs under the same limit
+	}
+	one := cc
+	one.Jobs, one.Queue = 1, -1
+	if err := o.lib.Configure(Config{Convert: one}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := o.lib.Upload(ch, phone, UploadInfo{Title: "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slateRecords(t, o.Origin)
+	if _, err := o.lib.Upload(ch, phone, UploadInfo{Title: "second"}); !errors.Is(err, ErrRateLimited) {
+		t.Errorf("second upload while one converts: %v, want rate limited", err)
+	}
+	if after := slateRecords(t, o.Origin); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("records %v -> %v after a refused upload", before, after)
+	}
+	if m := waitSettled(t, o.lib, first.ID); m.Status != Approved {
+		t.Errorf("first: %s %q", m.Status, m.Reason)
+	}
+	if n := slateRecords(t, o.Origin); n["v"] != 1 || n["x"] != len(Ladder)-1 || n["a"] != 1 {
+		t.Errorf("media records %v, want the approved slate's only (the ladder's variants, audio)", n)
 	}
 }

@@ -75,7 +75,9 @@ func (c *converter) probe(ctx context.Context, path string) (probed, error) {
 		return probed{}, fmt.Errorf("reading the upload took longer than %s: %w", c.cfg.ProbeTimeout, ErrBadMedia)
 	}
 	if err != nil {
-		return probed{}, fmt.Errorf("not an image or video the server can convert (PNG, JPEG, WebP, GIF, MP4/MOV/WebM): %w", ErrBadMedia)
+		why := strings.ReplaceAll(err.Error(), "file:"+path, "upload")
+		return probed{}, fmt.Errorf("not an image or video the server can convert (PNG, JPEG, WebP, GIF, MP4/MOV/WebM): %s: %w",
+			why, ErrBadMedia)
 	}
 	var fo ffprobeOut
 	if err := json.Unmarshal(out, &fo); err != nil {
@@ -137,6 +139,8 @@ func (lim convertLimits) check(p probed) error {
 		side, pixels = lim.maxImageSide, lim.maxImagePixels
 	}
 	switch {
+	case p.Width == 0 || p.Height == 0:
+		return fmt.Errorf("the picture does not decode (truncated or damaged file?): %w", ErrBadMedia)
 	case p.Width < lim.minSide || p.Height < lim.minSide:
 		return fmt.Errorf("picture %dx%d: at least %d pixels a side: %w", p.Width, p.Height, lim.minSide, ErrBadMedia)
 	case p.Width > side || p.Height > side || p.Width*p.Height > pixels:
