@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"hlsorigin/origin"
+	"hlsorigin/slate"
 	"hlsorigin/slatelib"
 )
 
@@ -77,17 +78,7 @@ func TestSlateUploadConverted(t *testing.T) {
 	if st != 202 || up.Status != "processing" || up.ID == "" {
 		t.Fatalf("upload: %d %+v", st, up)
 	}
-	var m slatelib.Meta
-	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
-		resp := httpDo(t, "GET", base+"/api/v1/channels/c/slates/"+up.ID, fs.host, "", nil)
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET slate: %d", resp.StatusCode)
-		}
-		decode(t, resp, &m)
-		if m.Status != "processing" || time.Now().After(deadline) {
-			break
-		}
-	}
+	m := pollSlate(t, base, fs.host, up.ID)
 	if m.Status != "approved" || len(m.Variants) < 6 || m.Source != "mjpeg" || m.Audio {
 		t.Fatalf("slate: %+v", m)
 	}
@@ -114,5 +105,49 @@ func TestSlateUploadConverted(t *testing.T) {
 	}
 	if r := httpDo(t, "GET", base+"/api/v1/channels/c/slates/"+up.ID, "", "", nil); r.StatusCode != 401 {
 		t.Errorf("GET slate without a token: %d, want 401", r.StatusCode)
+	}
+
+	// Moderation runs after the conversion, on the converted media.
+	mod := newModerator(t)
+	mod.mode = "deny"
+	if err := fs.s.lib.Configure(slatelib.Config{Convert: cc, ModerationURL: mod.srv.URL, PublicURL: base}); err != nil {
+		t.Fatal(err)
+	}
+	st, up = upload(quadrantJPEG(t))
+	if st != 202 || up.Status != "processing" {
+		t.Fatalf("upload with moderation: %d %+v", st, up)
+	}
+	if m := pollSlate(t, base, fs.host, up.ID); m.Status != "rejected" || m.Reason != "nudity" {
+		t.Errorf("moderated slate: %+v", m)
+	}
+	mod.mu.Lock()
+	defer mod.mu.Unlock()
+	if len(mod.fetched) != 1 {
+		t.Fatalf("moderation fetched %d media files, want 1", len(mod.fetched))
+	}
+	if sl, err := slate.Load("fetched", mod.fetched[0]); err != nil || sl.Width != 1920 || sl.Height != 1080 {
+		t.Errorf("moderation saw %v (%v), want the converted 1920x1080 variant", sl, err)
+	}
+	if m2, v2 := storedSlates(t, fs.o); m2 != metas+1 || v2 != media {
+		t.Errorf("store %d/%d -> %d/%d: a rejected slate keeps its metadata only", metas, media, m2, v2)
+	}
+}
+
+// pollSlate GETs a host slate until it leaves "processing".
+func pollSlate(t *testing.T, base, token, id string) slatelib.Meta {
+	t.Helper()
+	var m slatelib.Meta
+	for deadline := time.Now().Add(3 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		resp := httpDo(t, "GET", base+"/api/v1/channels/c/slates/"+id, token, "", nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET slate: %d", resp.StatusCode)
+		}
+		decode(t, resp, &m)
+		if m.Status != "processing" && m.Status != "pending" {
+			return m
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slate %s still %s", id, m.Status)
+		}
 	}
 }
