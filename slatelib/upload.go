@@ -58,7 +58,7 @@ func (l *Library) Upload(owner *origin.Channel, file []byte, up UploadInfo) (Met
 			return m, l.saveMeta(m)
 		}
 	}
-	md, err := loadMedia(id, &converted{variants: []*slate.Prepared{p}})
+	md, err := loadMedia(id, &converted{variants: []*slate.Prepared{p}, audio: p.Audio})
 	if err != nil {
 		return Meta{}, fmt.Errorf("%v: %w", err, ErrBadMedia)
 	}
