@@ -10,6 +10,7 @@ import (
 
 	"hlsorigin/fixtures"
 	"hlsorigin/origin"
+	"hlsorigin/segments"
 	"hlsorigin/slate"
 )
 
@@ -138,6 +139,7 @@ func checkPauseShows(t *testing.T, ch *origin.Channel, c *clock, id string) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		checkCodecFits(t, init, info)
 		rgb := decodeFrame(t, append(append([]byte(nil), init...), data...), info.Width, info.Height)
 		if err := checkQuadrants(rgb, info.Width, info.Height, 40); err != nil {
 			t.Errorf("%s %dx%d: %v", info.Name, info.Width, info.Height, err)
@@ -146,6 +148,35 @@ func checkPauseShows(t *testing.T, ch *origin.Channel, c *clock, id string) {
 	if videos != 2 {
 		t.Errorf("%d video renditions, want 2", videos)
 	}
+}
+
+// checkCodecFits: the slate video in a rendition's slate init has the
+// rendition's size, a profile no higher and a level no higher than the
+// rendition's CODECS.
+func checkCodecFits(t *testing.T, init []byte, info origin.RenditionInfo) {
+	t.Helper()
+	in, err := segments.ParseInit(init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := in.Video()
+	rc := videoCodecOf(info.Codecs)
+	sp, sl := avcProfileLevel(t, v.Codec)
+	rp, rl := avcProfileLevel(t, rc)
+	sr, _ := slate.ProfileRank(sp)
+	rr, _ := slate.ProfileRank(rp)
+	if v.Width != info.Width || v.Height != info.Height || sr > rr || sl > rl {
+		t.Errorf("%s: slate video %s %dx%d in a %s %dx%d rendition", info.Name, v.Codec, v.Width, v.Height, rc, info.Width, info.Height)
+	}
+}
+
+func avcProfileLevel(t *testing.T, codec string) (profile, level int) {
+	t.Helper()
+	var constraints int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(codec, "avc1."), "%02x%02x%02x", &profile, &constraints, &level); err != nil {
+		t.Fatalf("codec %q: %v", codec, err)
+	}
+	return profile, level
 }
 
 // TestConvertRefusals: what the converter cannot take gets a clear error
