@@ -289,8 +289,14 @@ func TestConvertBounds(t *testing.T) {
 	if after := slateRecords(t, o.Origin); fmt.Sprint(after) != fmt.Sprint(before) {
 		t.Errorf("records %v -> %v after a refused upload", before, after)
 	}
+	if got := o.lib.pick(ch, first.ID); got.ID != origin.DefaultSlateID || !strings.Contains(got.Reason, "still converting") {
+		t.Errorf("pause naming a converting slate: %+v", got)
+	}
 	if m := waitSettled(t, o.lib, first.ID); m.Status != Approved {
 		t.Errorf("first: %s %q", m.Status, m.Reason)
+	}
+	if got := o.lib.pick(ch, first.ID); got.ID != first.ID {
+		t.Errorf("pause naming the converted slate: %+v", got)
 	}
 	if n := slateRecords(t, o.Origin); n["v"] != 1 || n["x"] != len(Ladder)-1 || n["a"] != 1 {
 		t.Errorf("media records %v, want the approved slate's only (the ladder's variants, audio)", n)

@@ -81,6 +81,7 @@ func loadMedia(id string, c *converted) (slateMedia, error) {
 		if err != nil {
 			return md, err
 		}
+		sl.ID = variantID(id, sl)
 		md.slates = append(md.slates, sl)
 	}
 	if len(md.slates) == 0 {
@@ -202,7 +203,14 @@ func (l *Library) variantsOf(id string) ([]*slate.Slate, error) {
 		if err != nil {
 			return nil, err
 		}
+		sl.ID = variantID(id, sl)
 		out = append(out, sl)
 	}
 	return out, nil
+}
+
+// variantID names one variant of slate id: the splicer keys the combined
+// init it builds per rendition by it.
+func variantID(id string, sl *slate.Slate) string {
+	return fmt.Sprintf("%s_%dx%d", id, sl.Width, sl.Height)
 }
