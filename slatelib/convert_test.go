@@ -302,3 +302,30 @@ func TestConvertBounds(t *testing.T) {
 		t.Errorf("media records %v, want the approved slate's only (the ladder's variants, audio)", n)
 	}
 }
+
+// TestConversionInterruptedByRestart: a slate still converting when the
+// process died is rejected at the next start (upload again), never left
+// "processing" for ever.
+func TestConversionInterruptedByRestart(t *testing.T) {
+	dir := t.TempDir()
+	c := newClock()
+	o := openTest(t, dir, c)
+	ch := newTestChannel(t, o, "restart")
+	m := Meta{ID: "sdead", Owner: ch.ID(), Title: "photo", Tags: []string{}, Status: Processing, Source: "png", CreatedAt: c.Now()}
+	if err := o.lib.saveMeta(m); err != nil {
+		t.Fatal(err)
+	}
+	o.lib.Close()
+	o.Close()
+	o = openTest(t, dir, c)
+	got, err := o.lib.Meta("sdead")
+	if err != nil || got.Status != Rejected || !strings.Contains(got.Reason, "interrupted by a restart") {
+		t.Errorf("after restart: %+v %v", got, err)
+	}
+	o.Close()
+	o = openTest(t, dir, c) // the rejection is stored, not recomputed
+	defer o.Close()
+	if got, _ := o.lib.Meta("sdead"); got.Status != Rejected {
+		t.Errorf("after a second restart: %+v", got)
+	}
+}
