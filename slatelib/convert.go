@@ -114,7 +114,9 @@ func (c *converter) release() { <-c.queue }
 // run starts tool under prlimit (address space, file size, CPU seconds)
 // and returns its stdout; stderr's last line is in the error.
 func (c *converter) run(ctx context.Context, tool string, args ...string) ([]byte, error) {
-	secs := int(c.cfg.Timeout.Seconds()) + 1
+	// CPU seconds: a backstop behind the wall-clock timeout, for up to 8
+	// threads (one per encoder) busy the whole time.
+	secs := 8*int(c.cfg.Timeout.Seconds()) + 1
 	full := append([]string{"--as=" + strconv.FormatInt(c.cfg.MemoryBytes, 10),
 		"--fsize=" + strconv.Itoa(c.fsize), "--cpu=" + strconv.Itoa(secs), "--core=0", "--", tool}, args...)
 	cmd := exec.CommandContext(ctx, c.cfg.Prlimit, full...)

@@ -8,7 +8,7 @@ import (
 
 // BenchmarkConvert measures one conversion into the 6-variant ladder of a
 // 12 MP photo (JPEG) and of a 10 s 1080p phone video (H.264 High with
-// B-frames, AAC), with the default settings (10 s still, 1 job):
+// B-frames, AAC) and of a 2 s 4K HEVC video, with the default settings (10 s still, 1 job):
 // go test ./slatelib -run '^$' -bench Convert -benchtime 1x
 func BenchmarkConvert(b *testing.B) {
 	cc, err := FindConvertTools(ConvertConfig{}, "ffmpeg")
@@ -21,6 +21,8 @@ func BenchmarkConvert(b *testing.B) {
 		"phone-1080p-10s": {"-f", "lavfi", "-i", "testsrc2=s=1920x1080:r=30", "-f", "lavfi", "-i", "sine=f=440:r=48000",
 			"-t", "10", "-c:v", "libx264", "-profile:v", "high", "-bf", "3", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
 			"-c:a", "aac", "-f", "mp4"},
+		"hevc-2160p-2s": {"-f", "lavfi", "-i", "testsrc2=s=3840x2160:r=30", "-t", "2", "-c:v", "libx265", "-preset", "ultrafast",
+			"-x265-params", "log-level=error", "-tag:v", "hvc1", "-f", "mp4"},
 	}
 	for name, args := range inputs {
 		b.Run(name, func(b *testing.B) {
