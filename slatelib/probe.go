@@ -139,6 +139,8 @@ func (lim convertLimits) check(p probed) error {
 		side, pixels = lim.maxImageSide, lim.maxImagePixels
 	}
 	switch {
+	case (p.Width == 0 || p.Height == 0) && p.Format == "webp_pipe":
+		return fmt.Errorf("the WebP does not decode (an animated WebP? upload it as a GIF or a video): %w", ErrBadMedia)
 	case p.Width == 0 || p.Height == 0:
 		return fmt.Errorf("the picture does not decode (truncated or damaged file?): %w", ErrBadMedia)
 	case p.Width < lim.minSide || p.Height < lim.minSide:

@@ -54,6 +54,7 @@ func TestCheckProbe(t *testing.T) {
 		{"8K video", probeOut("mov", "2", v("hevc", 7680, 4320, "60")), "at most 3840", false, "", ""},
 		{"huge photo", probeOut("jpeg_pipe", "", v("mjpeg", 20000, 20000, "1")), "at most 16384", false, "", ""},
 		{"tiny", probeOut("png_pipe", "", v("png", 8, 8, "1")), "at least 16", false, "", ""},
+		{"animated webp", probeOut("webp_pipe", "", v("webp", 0, 0, "1")), "animated WebP", false, "", ""},
 		{"undecodable", probeOut("png_pipe", "", v("png", 0, 0, "0")), "does not decode", false, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
