@@ -17,15 +17,17 @@ run: build
 	bin/hlsorigin -demo
 
 # Installs what tests need when the machine lacks it (we run as root in CI):
-# ffmpeg (publish, decode; with a font for "slate make" captions), Debian
-# chromium and node (browser tests), nginx (edge cache test, deploy/nginx),
-# GStreamer (playbin with hlsdemux and libav), mpv and VLC (replays played by
-# real players), and
+# ffmpeg (publish, decode, slate conversion with libx264/libx265/libvpx; with a
+# font for "slate make" captions), prlimit (util-linux: bounds the converter),
+# Debian chromium and node (browser tests), nginx (edge cache test,
+# deploy/nginx), GStreamer (playbin with hlsdemux and libav), mpv and VLC
+# (replays played by real players), and
 # web/node_modules (hls.js, playwright-core) from the lock file.
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 deps-test:
 	@missing=""; \
 	  command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
+	  command -v prlimit >/dev/null || missing="$$missing util-linux"; \
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \

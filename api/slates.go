@@ -27,6 +27,8 @@ func (s *Server) slateRoutes() {
 	s.app.Get("/api/v1/channels/:id/slates/default", s.getDefaultSlate)
 	s.app.Put("/api/v1/channels/:id/slates/default", s.putDefaultSlate)
 	s.app.Put("/api/v1/channels/:id/tags", s.putChannelTags)
+	s.app.Get("/api/v1/slates/:sid", s.getPreset)
+	s.app.Get("/api/v1/channels/:id/slates/:sid", s.getChannelSlate) // after match and default
 }
 
 // slateUploadResp is the answer to an upload.
@@ -71,7 +73,7 @@ func (s *Server) upload(c *fiber.Ctx, ch *origin.Channel) error {
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.writeError(c, fmt.Errorf("multipart form with a \"file\" part (MP4) required: %v: %w", err, origin.ErrInvalid))
+		return s.writeError(c, fmt.Errorf("multipart form with a \"file\" part (picture or video) required: %v: %w", err, origin.ErrInvalid))
 	}
 	if fh.Size > int64(limit) {
 		return s.writeError(c, fmt.Errorf("slate file of %d bytes: at most %d: %w", fh.Size, limit, origin.ErrTooLarge))
@@ -100,7 +102,42 @@ func (s *Server) upload(c *fiber.Ctx, ch *origin.Channel) error {
 		owner = ch.ID()
 	}
 	s.log.Info("slate uploaded", "owner", owner, "slate", m.ID, "status", m.Status, "reason", m.Reason)
-	return c.Status(fiber.StatusCreated).JSON(slateUploadResp{ID: m.ID, Status: m.Status, Reason: m.Reason, Slate: &m})
+	status := fiber.StatusCreated
+	if m.Status == slatelib.Processing { // converting: GET the slate for the outcome
+		status = fiber.StatusAccepted
+	}
+	return c.Status(status).JSON(slateUploadResp{ID: m.ID, Status: m.Status, Reason: m.Reason, Slate: &m})
+}
+
+// getPreset answers one system preset's metadata (status included).
+func (s *Server) getPreset(c *fiber.Ctx) error {
+	m, err := s.lib.Meta(c.Params("sid"))
+	if err == nil && m.Owner != "" {
+		err = fmt.Errorf("preset %q: %w", c.Params("sid"), origin.ErrNotFound)
+	}
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	return c.JSON(m)
+}
+
+// getChannelSlate answers one of a channel's own slates (its status while
+// it converts, then approved or rejected with the reason).
+func (s *Server) getChannelSlate(c *fiber.Ctx) error {
+	ch, err := s.hostChannel(c)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	m, err := s.lib.Meta(c.Params("sid"))
+	if err == nil && m.Owner != ch.ID() {
+		err = fmt.Errorf("slate %q of channel %s: %w", c.Params("sid"), ch.ID(), origin.ErrNotFound)
+	}
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(m)
 }
 
 // splitTags accepts "a, b" or "a\nb" or a JSON-ish list "[a, b]".

@@ -29,6 +29,9 @@ type Limits struct {
 	MaxFrames     int     // video frames. Default 7200.
 }
 
+// WithDefaults returns l with its zero fields set to their defaults.
+func (l Limits) WithDefaults() Limits { return l.withDefaults() }
+
 func (l Limits) withDefaults() Limits {
 	if l.MaxVideoBytes == 0 {
 		l.MaxVideoBytes = 2 << 20
@@ -64,7 +67,8 @@ type Prepared struct {
 	Level         int    // H.264 level_idc
 	Duration      float64
 	Frames        int
-	HadAudio      bool // the upload carried an AAC track (dropped)
+	HadAudio      bool   // the upload carried an AAC track
+	Audio         []byte // that track as fragmented MP4 (init + one fragment); nil when it could not be kept
 }
 
 // H.264 profiles a slate may use (8-bit 4:2:0), ranked so that a slate of
@@ -136,7 +140,7 @@ func PrepareUpload(file []byte, lim Limits) (p *Prepared, err error) {
 	if moov == nil {
 		return nil, uploadErr("not an MP4: no moov box")
 	}
-	vtrak, hadAudio, err := pickTracks(moov)
+	vtrak, atrak, err := pickTracks(moov)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +153,7 @@ func PrepareUpload(file []byte, lim Limits) (p *Prepared, err error) {
 	if err != nil {
 		return nil, uploadErr("H.264 SPS unreadable: %v", err)
 	}
-	p = &Prepared{Profile: int(info.Profile), Level: int(info.Level), Width: int(info.Width), Height: int(info.Height), HadAudio: hadAudio}
+	p = &Prepared{Profile: int(info.Profile), Level: int(info.Level), Width: int(info.Width), Height: int(info.Height), HadAudio: atrak != nil}
 	if _, ok := profileRank[p.Profile]; !ok {
 		return nil, uploadErr("H.264 %s profile: slates use baseline, main or high (8-bit 4:2:0)", ProfileName(p.Profile))
 	}
@@ -182,6 +186,9 @@ func PrepareUpload(file []byte, lim Limits) (p *Prepared, err error) {
 	}
 	if _, err := Load("upload", p.CMAF); err != nil { // the stored form must load as a slate
 		return nil, uploadErr("remuxed slate does not load: %v", err)
+	}
+	if atrak != nil {
+		p.Audio = keepAudio(f, file, atrak, lim)
 	}
 	return p, nil
 }
@@ -224,36 +231,39 @@ func sanitizeBoxType(b []byte) string {
 	return string(out)
 }
 
-// pickTracks returns the one H.264 video track; audio tracks must be AAC.
-func pickTracks(moov *mp4.MoovBox) (video *mp4.TrakBox, hadAudio bool, err error) {
+// pickTracks returns the one H.264 video track and the first audio track;
+// audio tracks must be AAC.
+func pickTracks(moov *mp4.MoovBox) (video, audio *mp4.TrakBox, err error) {
 	for i, t := range moov.Traks {
 		if t.Tkhd == nil || t.Mdia == nil || t.Mdia.Mdhd == nil || t.Mdia.Hdlr == nil || t.Mdia.Minf == nil ||
 			t.Mdia.Minf.Stbl == nil || t.Mdia.Minf.Stbl.Stsd == nil {
-			return nil, false, uploadErr("track %d incomplete (tkhd, mdhd, hdlr or stsd missing)", i+1)
+			return nil, nil, uploadErr("track %d incomplete (tkhd, mdhd, hdlr or stsd missing)", i+1)
 		}
 		stsd := t.Mdia.Minf.Stbl.Stsd
 		switch t.Mdia.Hdlr.HandlerType {
 		case "vide":
 			if video != nil {
-				return nil, false, uploadErr("more than one video track")
+				return nil, nil, uploadErr("more than one video track")
 			}
 			if stsd.AvcX == nil {
-				return nil, false, uploadErr("video codec %q: slates are H.264 (avc1/avc3)", entryType(stsd))
+				return nil, nil, uploadErr("video codec %q: slates are H.264 (avc1/avc3)", entryType(stsd))
 			}
 			video = t
 		case "soun":
 			if stsd.Mp4a == nil {
-				return nil, false, uploadErr("audio codec %q: only AAC audio may accompany a slate (it is dropped)", entryType(stsd))
+				return nil, nil, uploadErr("audio codec %q: only AAC audio may accompany a slate", entryType(stsd))
 			}
-			hadAudio = true
+			if audio == nil {
+				audio = t
+			}
 		default:
 			// timed metadata, text, hint tracks: ignored (not kept)
 		}
 	}
 	if video == nil {
-		return nil, false, uploadErr("no video track (audio-only file?): a slate is an H.264 video")
+		return nil, nil, uploadErr("no video track (audio-only file?): a slate is an H.264 video")
 	}
-	return video, hadAudio, nil
+	return video, audio, nil
 }
 
 func entryType(stsd *mp4.StsdBox) string {

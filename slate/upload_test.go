@@ -92,6 +92,14 @@ func TestPrepareUploadAccepts(t *testing.T) {
 			if p.Width != tc.width || p.Height != tc.height || p.HadAudio != tc.audio || p.Duration < tc.dur-0.1 || p.Duration > tc.dur+0.1 {
 				t.Errorf("got %dx%d audio=%v %.2fs", p.Width, p.Height, p.HadAudio, p.Duration)
 			}
+			if (p.Audio != nil) != tc.audio {
+				t.Errorf("audio kept = %v, want %v", p.Audio != nil, tc.audio)
+			}
+			if p.Audio != nil {
+				if a, err := CheckAudio(p.Audio); err != nil || a.Duration < tc.dur-0.2 || a.SampleRate == 0 {
+					t.Errorf("kept audio %+v: %v, want about %.1fs", a, err, tc.dur)
+				}
+			}
 			if !strings.HasPrefix(p.Codec, "avc1.") {
 				t.Errorf("codec %q", p.Codec)
 			}

@@ -20,16 +20,15 @@ func (l *Library) loadBundled() error {
 		m := &Meta{ID: p.ID, Title: p.Title, Tags: p.Tags, Description: p.Description, Status: Approved,
 			Bundled: true}
 		if p.ID != origin.DefaultSlateID {
-			file, err := fixtures.PresetMedia(p)
+			vs, err := loadPreset(p)
 			if err != nil {
 				return err
 			}
-			sl, err := slate.Load(p.ID, file)
-			if err != nil {
-				return fmt.Errorf("preset %s: %w", p.ID, err)
+			l.o.PutSlate(p.ID, vs)
+			m.Width, m.Height = vs[0].Width, vs[0].Height
+			for _, v := range vs {
+				m.Variants = append(m.Variants, fmt.Sprintf("%dx%d", v.Width, v.Height))
 			}
-			l.o.PutSlate(p.ID, []*slate.Slate{sl})
-			m.Width, m.Height, m.Bytes = sl.Width, sl.Height, len(file)
 		} else if d := l.o.SlateVariant(origin.DefaultSlateID, 1920, 1080); d != nil {
 			m.Width, m.Height = d.Width, d.Height
 		}
@@ -38,7 +37,26 @@ func (l *Library) loadBundled() error {
 	return nil
 }
 
-// Record layout (kind "sl"): m/<id> metadata, v/<id> media (CMAF),
+// loadPreset loads a bundled preset's variants (every ladder height).
+func loadPreset(p fixtures.Preset) ([]*slate.Slate, error) {
+	var vs []*slate.Slate
+	for _, h := range fixtures.SlateHeights() {
+		file, err := fixtures.PresetVariant(p, h)
+		if err != nil {
+			return nil, fmt.Errorf("preset %s: %w", p.ID, err)
+		}
+		sl, err := slate.Load(fmt.Sprintf("%s_%d", p.ID, h), file)
+		if err != nil {
+			return nil, fmt.Errorf("preset %s %dp: %w", p.ID, h, err)
+		}
+		vs = append(vs, sl)
+	}
+	return vs, nil
+}
+
+// Record layout (kind "sl"): m/<id> metadata, v/<id> media (CMAF, the
+// largest variant), x/<id>/<WxH> the other variants, a/<id> the slate's own
+// audio (fragmented AAC),
 // d/<channel> a channel's default slate id, t/<channel> its topic tags.
 // History (kind "sh"): <channel>/<time key>.
 func (l *Library) loadStored() error {
@@ -60,21 +78,24 @@ func (l *Library) loadStored() error {
 		return err
 	}
 	for id, m := range l.metas {
+		if m.Status == Processing { // the conversion died with the previous process
+			m.Status, m.Reason = Rejected, "conversion interrupted by a restart: upload again"
+			l.dropMedia(id)
+			if b, err := json.Marshal(m); err == nil {
+				_ = st.PutRecord("sl", []string{"m", id}, b, true)
+			}
+			continue
+		}
 		if m.Bundled || m.Status != Approved {
 			continue
 		}
-		b, err := st.Record("sl", []string{"v", id})
+		vs, err := l.variantsOf(id)
 		if err != nil {
-			l.log.Warn("slate media missing: slate not shown", "slate", id, "err", err)
-			m.Status, m.Reason = Rejected, "media missing"
+			l.log.Warn("slate media missing or unreadable: slate not shown", "slate", id, "err", err)
+			m.Status, m.Reason = Rejected, "media missing or unreadable"
 			continue
 		}
-		sl, err := slate.Load(id, b)
-		if err != nil {
-			m.Status, m.Reason = Rejected, "media unreadable"
-			continue
-		}
-		l.o.PutSlate(id, []*slate.Slate{sl})
+		l.o.PutSlate(id, vs)
 	}
 	_ = st.Records("sl", []string{"d"}, func(parts []string, val []byte) bool {
 		l.defaults[parts[len(parts)-1]] = string(val)

@@ -20,6 +20,8 @@ func (l *Library) usableByLocked(ch *origin.Channel, id string) (bool, string) {
 		return false, fmt.Sprintf("slate %q belongs to another channel", id)
 	case m.Status == Rejected:
 		return false, fmt.Sprintf("slate %q rejected: %s", id, m.Reason)
+	case m.Status == Processing:
+		return false, fmt.Sprintf("slate %q is still converting", id)
 	case m.Status != Approved:
 		return false, fmt.Sprintf("slate %q is %s moderation", id, m.Status)
 	case !l.o.HasSlate(id):

@@ -12,4 +12,5 @@ var (
 	ErrConflict      = origin.ErrConflict
 	ErrTooLarge      = origin.ErrTooLarge
 	ErrUnprocessable = origin.ErrUnprocessable
+	ErrRateLimited   = origin.ErrRateLimited
 )

@@ -38,7 +38,7 @@ type testOrigin struct {
 func (o testOrigin) Slates() *Library { return o.lib }
 
 // openTest opens an origin over dir with a test clock and its library.
-func openTest(t *testing.T, dir string, c *clock) testOrigin {
+func openTest(t testing.TB, dir string, c *clock) testOrigin {
 	t.Helper()
 	o, err := origin.Open(origin.Config{DataDir: dir, Now: c.Now, ResumeMargin: time.Second}, origin.Hooks{})
 	if err != nil {

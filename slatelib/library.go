@@ -1,6 +1,7 @@
 package slatelib
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,8 @@ const (
 	Approved = "approved"
 	Rejected = "rejected"
 	Pending  = "pending"
+	// Processing: the upload is being converted into slate variants.
+	Processing = "processing"
 )
 
 // Meta describes one slate of the library: a system preset (Owner
@@ -35,7 +38,10 @@ type Meta struct {
 	Height      int       `json:"height,omitempty"`
 	Codec       string    `json:"codec,omitempty"`
 	Duration    float64   `json:"duration,omitempty"`
-	Bytes       int       `json:"bytes,omitempty"`
+	Bytes       int       `json:"bytes,omitempty"`    // media bytes, all variants
+	Variants    []string  `json:"variants,omitempty"` // resolutions ("1280x720"), largest first
+	Source      string    `json:"source,omitempty"`   // what a converted upload was ("png", "hevc/mov")
+	Audio       bool      `json:"audio,omitempty"`    // the slate's own audio track is stored
 	CreatedAt   time.Time `json:"created_at"`
 }
 
@@ -72,6 +78,9 @@ type Config struct {
 	PublicURL string
 	// MediaURLTTL is how long a signed media URL works. Default 5m.
 	MediaURLTTL time.Duration
+	// Convert configures the conversion of uploads not in slate form
+	// (off when Convert.FFmpeg is "").
+	Convert ConvertConfig
 }
 
 func (c Config) withDefaults() Config {
@@ -106,6 +115,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("moderation-timeout %s: %w", c.ModerationTimeout, ErrInvalid)
 	case c.ModerationURL != "" && !strings.HasPrefix(c.ModerationURL, "http://") && !strings.HasPrefix(c.ModerationURL, "https://"):
 		return fmt.Errorf("moderation-url %q: http(s) URL: %w", c.ModerationURL, ErrInvalid)
+	case c.Convert.FFmpeg != "" && (c.Convert.FFprobe == "" || c.Convert.Prlimit == ""):
+		return fmt.Errorf("slate conversion needs ffprobe and prlimit beside ffmpeg: %w", ErrInvalid)
 	}
 	return nil
 }
@@ -131,6 +142,9 @@ type Library struct {
 	log    *slog.Logger
 	now    func() time.Time
 	client *http.Client
+	ctx    context.Context // cancelled by Close: stops conversions
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // conversions in flight
 
 	mu       sync.RWMutex
 	cfg      Config
@@ -140,6 +154,7 @@ type Library struct {
 	history  map[string][]HistoryEntry
 	model    *topic.Model
 	secret   []byte
+	conv     *converter // nil: conversion off
 }
 
 // New loads the library of an origin (bundled presets, then what the store
@@ -150,6 +165,7 @@ func New(o *origin.Origin) (*Library, error) {
 	l := &Library{o: o, log: cfg.Logger, now: cfg.Now, client: &http.Client{}, cfg: Config{}.withDefaults(),
 		metas: map[string]*Meta{}, defaults: map[string]string{}, tags: map[string][]string{},
 		history: map[string][]HistoryEntry{}}
+	l.ctx, l.cancel = context.WithCancel(context.Background())
 	if err := l.loadBundled(); err != nil {
 		return nil, err
 	}
@@ -170,8 +186,20 @@ func (l *Library) Configure(cfg Config) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if cfg.Convert.FFmpeg == "" {
+		l.conv = nil
+	} else if l.conv == nil || l.conv.cfg != cfg.Convert.withDefaults() {
+		l.conv = newConverter(cfg.Convert, cfg.Limits)
+	}
 	l.cfg = cfg
 	return nil
+}
+
+// Close stops the conversions in flight (their slates are rejected) and
+// waits for them. Call before closing the origin.
+func (l *Library) Close() {
+	l.cancel()
+	l.wg.Wait()
 }
 
 // SetPublicURL sets the base URL of signed media links (known once the

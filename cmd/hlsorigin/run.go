@@ -42,7 +42,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("slate library: %w", err)
 	}
-	if err := cfg.Slates.apply(lib); err != nil {
+	defer lib.Close() // after the server, before the store: stops slate conversions
+	if err := cfg.Slates.apply(lib, log); err != nil {
 		return err
 	}
 	admin := cfg.AdminToken

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +27,11 @@ type slateFlags struct {
 	ModerationURL     string
 	ModerationTimeout time.Duration
 	PublicURL         string
+	Convert           string // ffmpeg binary, or "off"
+	ConvertJobs       int
+	ConvertQueue      int
+	ConvertTimeout    time.Duration
+	ConvertMemory     int64
 }
 
 func (f *slateFlags) register(fs *flag.FlagSet) {
@@ -36,6 +42,11 @@ func (f *slateFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.ModerationURL, "moderation-url", "", "webhook POSTed every host slate upload; answers {allowed, reason} (fail closed)")
 	fs.DurationVar(&f.ModerationTimeout, "moderation-timeout", 5*time.Second, "moderation webhook timeout (no answer in time: rejected)")
 	fs.StringVar(&f.PublicURL, "public-url", "", "base URL the moderation service uses to fetch slate media (default: the listen address)")
+	fs.StringVar(&f.Convert, "slate-convert", "ffmpeg", "ffmpeg binary that converts slate uploads not in slate form (pictures, phone videos, HEVC, VP9) at upload time, with ffprobe beside it and prlimit (util-linux); \"off\": only uploads in slate form are taken")
+	fs.IntVar(&f.ConvertJobs, "slate-convert-jobs", 1, "slate conversions running at once (each ffmpeg uses one thread per encoder)")
+	fs.IntVar(&f.ConvertQueue, "slate-convert-queue", 4, "slate conversions that may wait; more uploads are answered 429")
+	fs.DurationVar(&f.ConvertTimeout, "slate-convert-timeout", 2*time.Minute, "longest slate conversion (then the slate is rejected)")
+	fs.Int64Var(&f.ConvertMemory, "slate-convert-memory", 2<<30, "address-space limit (bytes) of each ffmpeg/ffprobe run")
 }
 
 func (f *slateFlags) validate() error {
@@ -54,12 +65,43 @@ func (f *slateFlags) validate() error {
 	if f.ModerationURL != "" && !strings.HasPrefix(f.ModerationURL, "http://") && !strings.HasPrefix(f.ModerationURL, "https://") {
 		return fmt.Errorf("-moderation-url %q: an http(s) URL", f.ModerationURL)
 	}
+	switch {
+	case f.Convert == "":
+		return fmt.Errorf("-slate-convert: an ffmpeg binary, or \"off\"")
+	case f.ConvertJobs < 1 || f.ConvertJobs > 64:
+		return fmt.Errorf("-slate-convert-jobs %d: 1..64", f.ConvertJobs)
+	case f.ConvertQueue < 0 || f.ConvertQueue > 1000:
+		return fmt.Errorf("-slate-convert-queue %d: 0..1000", f.ConvertQueue)
+	case f.ConvertTimeout < time.Second:
+		return fmt.Errorf("-slate-convert-timeout %s: at least 1s", f.ConvertTimeout)
+	case f.ConvertMemory < 256<<20:
+		return fmt.Errorf("-slate-convert-memory %d: at least 256 MiB", f.ConvertMemory)
+	}
 	return nil
 }
 
-func (f *slateFlags) apply(lib *slatelib.Library) error {
+// convertConfig finds the conversion tools; when one is missing conversion
+// is off (logged), not an error: uploads in slate form still work.
+func (f *slateFlags) convertConfig(log *slog.Logger) slatelib.ConvertConfig {
+	if f.Convert == "off" {
+		return slatelib.ConvertConfig{}
+	}
+	cc, err := slatelib.FindConvertTools(slatelib.ConvertConfig{Jobs: f.ConvertJobs, Queue: max(f.ConvertQueue, 0),
+		Timeout: f.ConvertTimeout, MemoryBytes: f.ConvertMemory}, f.Convert)
+	if err != nil {
+		log.Warn(err.Error() + ": only slate uploads already in slate form are taken")
+		return slatelib.ConvertConfig{}
+	}
+	if f.ConvertQueue == 0 {
+		cc.Queue = -1 // no waiting: only the running jobs
+	}
+	return cc
+}
+
+func (f *slateFlags) apply(lib *slatelib.Library, log *slog.Logger) error {
 	cfg := slatelib.Config{MaxUploadBytes: f.MaxBytes, MatchThreshold: f.MatchThreshold, MatchMin: f.MatchMin,
-		ModerationURL: f.ModerationURL, ModerationTimeout: f.ModerationTimeout, PublicURL: strings.TrimRight(f.PublicURL, "/")}
+		ModerationURL: f.ModerationURL, ModerationTimeout: f.ModerationTimeout, PublicURL: strings.TrimRight(f.PublicURL, "/"),
+		Convert: f.convertConfig(log)}
 	if f.Blocklist != "" {
 		terms, err := slatelib.LoadBlocklist(f.Blocklist)
 		if err != nil {
