@@ -20,6 +20,9 @@ type Pause struct {
 	Audio      string      `json:"audio"`
 	StartMedia *float64    `json:"start_media,omitempty"`
 	EndMedia   *float64    `json:"end_media,omitempty"`
+	// PollError says why the pause's audience poll did not open (such as
+	// free disk space below the reserve); set in Pause's answer only.
+	PollError string `json:"-"`
 }
 
 // SlateChoice says which slate a pause shows and why.
@@ -101,6 +104,8 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 	ch.Emit("paused", p)
 	if pollErr == nil {
 		ch.startPoll(pollRec)
+	} else {
+		p.PollError = pollErr.Error()
 	}
 	return p, nil
 }
