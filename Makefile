@@ -18,7 +18,8 @@ run: build
 
 # Installs what tests need when the machine lacks it (we run as root in CI):
 # ffmpeg (publish, decode; with a font for "slate make" captions), Debian
-# chromium and node (browser tests), nginx (edge cache test, deploy/nginx), and
+# chromium and node (browser tests), nginx (edge cache test, deploy/nginx),
+# prlimit (util-linux: the connection flood test under NOFILE 1024), and
 # web/node_modules (hls.js, playwright-core) from the lock file.
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 deps-test:
@@ -28,6 +29,7 @@ deps-test:
 	  command -v node >/dev/null && command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	  command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	  command -v prlimit >/dev/null || missing="$$missing util-linux"; \
 	  if [ -n "$$missing" ]; then echo "installing$$missing"; apt-get update -qq && $(APT) $$missing >/dev/null; fi
 	@cd web && { [ -d node_modules/playwright-core ] && [ -d node_modules/hls.js ] || npm ci --no-audit --no-fund --loglevel=error; }
 

@@ -171,6 +171,30 @@ func sseConnect(t *testing.T, src, addr, lastID string) (net.Conn, *bufio.Reader
 	return c, r, resp.StatusCode
 }
 
+// A stream outlives the read timeout (its watcher reads the connection
+// with no deadline) and still gets events.
+func TestEventStreamOutlivesReadTimeout(t *testing.T) {
+	fs := newFixtureServerWith(t, Options{AdminToken: testAdmin, ReadTimeout: 500 * time.Millisecond})
+	addr := fs.listen(t)
+	c, r, st := sseConnect(t, "127.0.0.2", addr, "")
+	if st != 200 {
+		t.Fatalf("event stream: %d", st)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	ch, _ := fs.o.Channel("c")
+	ch.Emit("title", map[string]string{"title": "late"})
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream ended after the read timeout: %v", err)
+		}
+		if strings.Contains(line, `"late"`) {
+			return
+		}
+	}
+}
+
 func TestEventStreamCapsAndReplayBound(t *testing.T) {
 	fs := newFixtureServerWith(t, Options{AdminToken: testAdmin, MaxEventStreams: 5, MaxEventStreamsPerIP: 3})
 	addr := fs.listen(t)

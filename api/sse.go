@@ -157,6 +157,7 @@ func (s *Server) events(c *fiber.Ctx) error {
 	c.Set("X-Accel-Buffering", "no")
 	c.Context().SetConnectionClose() // the stream owns the connection until it ends
 	conn := c.Context().Conn()
+	_ = conn.SetReadDeadline(time.Time{}) // the request's read timeout must not end the stream
 	gone := watchGone(conn)
 	done := s.done
 	s.metrics.sseClients.Inc()
