@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -146,8 +147,14 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 // App exposes the fiber app (tests use app.Test).
 func (s *Server) App() *fiber.App { return s.app }
 
-// Listen serves on addr until Shutdown.
-func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+// Listen serves on addr, with the connection limits, until Shutdown.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
 
 // Shutdown stops accepting connections and waits for in-flight requests.
 // Open event streams end at once (clients reconnect elsewhere).
