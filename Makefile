@@ -18,10 +18,10 @@ run: build
 
 # Installs what tests need when the machine lacks it (we run as root in CI):
 # ffmpeg (publish, decode, slate conversion with libx264/libx265/libvpx; with a
-# font for "slate make" captions), prlimit (util-linux: bounds the converter),
-# Debian chromium and node (browser tests), nginx (edge cache test,
-# deploy/nginx), GStreamer (playbin with hlsdemux and libav), mpv and VLC
-# (replays played by real players), and
+# font for "slate make" captions), prlimit (util-linux: bounds the converter and
+# runs the connection flood test under NOFILE 1024), Debian chromium and node
+# (browser tests), nginx (edge cache test, deploy/nginx), GStreamer (playbin with
+# hlsdemux and libav), mpv and VLC (replays played by real players), and
 # web/node_modules (hls.js, playwright-core) from the lock file.
 APT := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 deps-test:

@@ -15,7 +15,7 @@ import (
 	"hlsorigin/origin"
 )
 
-const testAdmin = "admin-secret"
+const testAdmin = "admin-secret-0123456789abcdefghijklmnop" // >= 32 characters
 
 type fixtureServer struct {
 	s         *Server

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -25,21 +24,45 @@ type viewerResp struct {
 	ViewerToken string    `json:"viewer_token"`
 	ViewerID    string    `json:"viewer_id"`
 	ExpiresAt   time.Time `json:"expires_at"`
+	Channel     string    `json:"channel,omitempty"` // the channel the token is bound to
+}
+
+// viewerReq is the optional body of POST /api/v1/viewers: {} or
+// {"channel": id}.
+type viewerReq struct {
+	Channel string `json:"channel"`
 }
 
 func (s *Server) issueViewer(c *fiber.Ctx) error {
-	tok, v, err := s.o.IssueViewer()
+	var req viewerReq
+	if err := optionalJSON(c, &req); err != nil {
+		return s.writeError(c, err)
+	}
+	if req.Channel != "" {
+		if !origin.ValidChannelID(req.Channel) {
+			return s.writeError(c, fmt.Errorf("channel %q: not a channel id: %w", req.Channel, origin.ErrInvalid))
+		}
+		if _, err := s.o.Channel(req.Channel); err != nil {
+			return s.writeError(c, err)
+		}
+	}
+	tok, v, err := s.o.IssueViewerFor(req.Channel)
 	if err != nil {
 		return s.writeError(c, err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(viewerResp{ViewerToken: tok, ViewerID: v.ID,
-		ExpiresAt: v.IssuedAt.Add(origin.ViewerTokenTTL)})
+		ExpiresAt: v.IssuedAt.Add(origin.ViewerTokenTTL), Channel: v.Channel})
 }
 
-// viewer authenticates the viewer token of a request.
-func (s *Server) viewer(c *fiber.Ctx) (origin.Viewer, error) {
-	return s.o.VerifyViewer(bearer(c))
+// viewer authenticates the viewer token of a request for channel ch (a
+// token bound to another channel is refused).
+func (s *Server) viewer(c *fiber.Ctx, ch *origin.Channel) (origin.Viewer, error) {
+	v, err := s.o.VerifyViewer(bearer(c))
+	if err != nil {
+		return v, err
+	}
+	return v, v.CheckChannel(ch.ID())
 }
 
 type chatReq struct {
@@ -51,7 +74,7 @@ func (s *Server) postChat(c *fiber.Ctx) error {
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	v, err := s.viewer(c)
+	v, err := s.viewer(c, ch)
 	if err != nil {
 		return s.writeError(c, err)
 	}
@@ -83,80 +106,6 @@ func (s *Server) listChat(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.JSON(msgs)
-}
-
-// sseKeepAlive is how often an idle event stream sends a comment, so that
-// proxies keep it open and a gone client is noticed.
-const sseKeepAlive = 15 * time.Second
-
-// events serves a channel's events as Server-Sent Events. A client that
-// reconnects with Last-Event-ID (header, or ?last_event_id= for clients
-// that cannot set it) gets what it missed; when that is no longer known it
-// first gets a "sync" event with the channel's current state.
-func (s *Server) events(c *fiber.Ctx) error {
-	ch, err := s.o.Channel(c.Params("id"))
-	if err != nil {
-		return s.writeError(c, err)
-	}
-	last := c.Get("Last-Event-ID")
-	if last == "" {
-		last = c.Query("last_event_id")
-	}
-	var lastID uint64
-	if last != "" {
-		if lastID, err = strconv.ParseUint(last, 10, 64); err != nil {
-			return s.writeError(c, fmt.Errorf("Last-Event-ID %q: %w", last, origin.ErrInvalid))
-		}
-	}
-	backlog, complete, sub := ch.Subscribe(lastID)
-	state, _ := json.Marshal(s.channelView(ch))
-	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	c.Set("X-Accel-Buffering", "no")
-	conn := c.Context().Conn()
-	done := s.done
-	s.metrics.sseClients.Inc()
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer s.metrics.sseClients.Dec()
-		defer sub.Cancel()
-		send := func(write func()) bool {
-			_ = conn.SetWriteDeadline(time.Now().Add(2 * sseKeepAlive))
-			write()
-			return w.Flush() == nil
-		}
-		ok := send(func() {
-			fmt.Fprintf(w, "retry: 2000\n\n")
-			if lastID == 0 || !complete {
-				fmt.Fprintf(w, "event: sync\ndata: %s\n\n", state)
-			}
-			for _, ev := range backlog {
-				writeEvent(w, ev)
-			}
-		})
-		tick := time.NewTicker(sseKeepAlive)
-		defer tick.Stop()
-		for ok {
-			select {
-			case ev, open := <-sub.C:
-				if !open {
-					return // lagged too far: the client reconnects with Last-Event-ID
-				}
-				ok = send(func() {
-					writeEvent(w, ev)
-					for len(sub.C) > 0 { // batch what is already queued
-						if ev, open = <-sub.C; open {
-							writeEvent(w, ev)
-						}
-					}
-				})
-			case <-tick.C:
-				ok = send(func() { fmt.Fprintf(w, ": keep-alive\n\n") })
-			case <-done:
-				return
-			}
-		}
-	})
-	return nil
 }
 
 func writeEvent(w *bufio.Writer, ev origin.Event) {

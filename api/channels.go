@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -18,14 +17,14 @@ func (s *Server) channelRoutes() {
 	s.app.Patch("/api/v1/channels/:id", s.patchChannel)
 }
 
-// decodeJSON parses a JSON body strictly (unknown fields are refused).
+// decodeJSON parses a JSON body strictly: read within the route's body
+// limit, exactly one object, unknown fields refused (strictjson.go).
 func decodeJSON(c *fiber.Ctx, v any) error {
-	dec := json.NewDecoder(bytesReader(c.Body()))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("JSON body: %v: %w", err, origin.ErrInvalid)
+	b, err := readBody(c)
+	if err != nil {
+		return err
 	}
-	return nil
+	return strictJSON(b, v)
 }
 
 type createChannelReq struct {

@@ -35,7 +35,11 @@ var statusOf = []struct {
 	{origin.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
 	{origin.ErrDiskFull, http.StatusInsufficientStorage, "disk_full"},
 	{origin.ErrStorage, http.StatusInternalServerError, "storage"},
+	{errStreamsFull, http.StatusServiceUnavailable, "too_many_streams"},
 }
+
+// errStreamsFull: the total cap of event streams is reached.
+var errStreamsFull = errors.New("event streams full")
 
 // classify returns the status and code of err.
 func classify(err error) (int, string) {
@@ -75,6 +79,7 @@ func codeForStatus(status int) string {
 // writeError answers err as JSON. Server errors keep their detail in logs.
 func (s *Server) writeError(c *fiber.Ctx, err error) error {
 	status, code := classify(err)
+	s.noteAuthFailure(c, code)
 	msg := err.Error()
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Method(), "path", logPath(c), "client", s.clientAddr(c), "err", err)

@@ -46,7 +46,10 @@ func (s *Server) ingest(keyInPath bool) fiber.Handler {
 		}
 		name := strings.Clone(c.Params("name")) // fasthttp reuses it; the origin keeps names
 		kind := kindLabel(name)
-		body := c.Body()
+		body, err := readBody(c)
+		if err != nil {
+			return s.ingestFailed(c, kind, err)
+		}
 		s.metrics.ingestBytes.WithLabelValues(kind).Add(float64(len(body)))
 		if err := ch.Ingest(name, body); err != nil {
 			return s.ingestFailed(c, kind, err)

@@ -55,10 +55,11 @@ func pauseView(p origin.Pause) PauseView {
 
 // optionalJSON decodes a body that may be empty.
 func optionalJSON(c *fiber.Ctx, v any) error {
-	if len(c.Body()) == 0 {
-		return nil
+	b, err := readBody(c)
+	if err != nil || len(b) == 0 {
+		return err
 	}
-	return decodeJSON(c, v)
+	return strictJSON(b, v)
 }
 
 func (s *Server) pause(c *fiber.Ctx) error {
@@ -75,7 +76,19 @@ func (s *Server) pause(c *fiber.Ctx) error {
 		return s.writeError(c, err)
 	}
 	s.log.Info("paused", "channel", ch.ID(), "pause", p.ID, "slate", p.Slate.ID, "client", s.clientAddr(c))
-	return c.JSON(fiber.Map{"state": "paused", "pause": pauseView(p)})
+	view := pauseView(p)
+	view.Poll = pollOf(ch, p.ID)
+	ans := fiber.Map{"state": "paused", "pause": view}
+	if view.Poll == nil {
+		// Paused all the same (the privacy cut comes first), but say why
+		// the audience sees no poll.
+		reason := "the audience poll did not open"
+		if p.PollError != "" {
+			reason += ": " + p.PollError
+		}
+		ans["poll_error"] = reason
+	}
+	return c.JSON(ans)
 }
 
 func (s *Server) resume(c *fiber.Ctx) error {

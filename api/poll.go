@@ -47,7 +47,7 @@ func (s *Server) vote(c *fiber.Ctx) error {
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	v, err := s.viewer(c)
+	v, err := s.viewer(c, ch)
 	if err != nil {
 		return s.writeError(c, err)
 	}
@@ -58,7 +58,12 @@ func (s *Server) vote(c *fiber.Ctx) error {
 	if req.Option == nil {
 		return s.writeError(c, fmt.Errorf("option is required: %w", origin.ErrInvalid))
 	}
+	done, err := s.voteCaps.reserve(ch, s.clientKeyOf(c), v.ID, s.opt.MaxVotersPerIP)
+	if err != nil {
+		return s.writeError(c, err)
+	}
 	pv, err := ch.Vote(v, string(*req.Option))
+	done(err == nil)
 	if err != nil {
 		return s.writeError(c, err)
 	}
@@ -75,7 +80,7 @@ func (s *Server) getPoll(c *fiber.Ctx) error {
 	}
 	viewer := ""
 	if bearer(c) != "" {
-		v, err := s.viewer(c)
+		v, err := s.viewer(c, ch)
 		if err != nil {
 			return s.writeError(c, err)
 		}

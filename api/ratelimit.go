@@ -34,6 +34,8 @@ const (
 	LimitViewers = "viewers" // POST /api/v1/viewers
 	LimitChat    = "chat"    // POST /api/v1/channels/{id}/chat
 	LimitVote    = "vote"    // POST /api/v1/channels/{id}/poll/vote
+	// LimitAuthFail: refused credentials on any route (authfail.go).
+	LimitAuthFail = "auth_fail"
 )
 
 // DefaultRateLimits are the limits of a class missing from Options.RateLimits.
@@ -47,6 +49,9 @@ func DefaultRateLimits() map[string]RateLimit {
 		// Votes: a whole audience may share one address (NAT, campus,
 		// mobile carrier) and vote in the seconds after a pause starts.
 		LimitVote: {PerSecond: 200, Burst: 2000},
+		// Failed authentications: a mistyped token now and then, not a
+		// guessing loop.
+		LimitAuthFail: {PerSecond: 1, Burst: 20},
 	}
 }
 

@@ -10,13 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"hlsorigin/origin"
@@ -45,6 +45,20 @@ type Options struct {
 	// ReplayMinRecording: replays leave pauses out only of recordings at
 	// least this long (shorter ones are served whole). Default 0.
 	ReplayMinRecording time.Duration
+	// MaxJSONBytes bounds the body of JSON API requests (default
+	// DefaultMaxJSONBytes, 8 KiB); ingest and slate uploads have their own
+	// limits (see body.go).
+	MaxJSONBytes int
+	// MaxEventStreams caps open event streams in total (default 5,000),
+	// MaxEventStreamsPerIP per client address (default 32); MaxReplayBytes
+	// bounds a Last-Event-ID replay (default 64 KiB). See sse.go.
+	MaxEventStreams, MaxEventStreamsPerIP, MaxReplayBytes int
+	// MaxVotersPerIP caps the viewers voting from one client address in
+	// one poll (default DefaultMaxVotersPerIP, 20; negative: no cap).
+	MaxVotersPerIP int
+	// AllowedOrigins may read viewer-token, chat and vote answers from
+	// other sites (CORS); default none: only the origin's own pages.
+	AllowedOrigins []string
 	// RateLimits per route class (LimitCreate, LimitPause, ...), per client
 	// IP; a class left out gets DefaultRateLimits. NoRateLimits() turns
 	// them all off.
@@ -73,6 +87,10 @@ type Server struct {
 	proxies proxySet
 	conns   *connMetrics
 
+	voteCaps   voteCaps
+	sseSlots   sseSlots
+	sseMetrics *sseMetrics
+
 	limMu    sync.Mutex
 	limiters map[string]*Limiter
 }
@@ -82,6 +100,9 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 	if opt.AdminToken == "" {
 		return nil, errors.New("api: admin token required")
 	}
+	if len(opt.AdminToken) < minAdminTokenLen {
+		return nil, fmt.Errorf("api: admin token of %d characters: at least %d are required", len(opt.AdminToken), minAdminTokenLen)
+	}
 	if opt.ReadTimeout == 0 {
 		opt.ReadTimeout = 60 * time.Second
 	}
@@ -90,6 +111,15 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 	}
 	if opt.IdleTimeout == 0 {
 		opt.IdleTimeout = 120 * time.Second
+	}
+	opt.MaxEventStreams = orDefault(opt.MaxEventStreams, DefaultMaxEventStreams)
+	opt.MaxEventStreamsPerIP = orDefault(opt.MaxEventStreamsPerIP, DefaultMaxEventStreamsPerIP)
+	opt.MaxReplayBytes = orDefault(opt.MaxReplayBytes, DefaultMaxReplayBytes)
+	if opt.MaxVotersPerIP == 0 {
+		opt.MaxVotersPerIP = DefaultMaxVotersPerIP
+	}
+	if opt.MaxJSONBytes <= 0 {
+		opt.MaxJSONBytes = DefaultMaxJSONBytes
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -104,14 +134,17 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 	s := &Server{o: o, lib: opt.Slates, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken)), opt: opt, done: make(chan struct{}),
 		proxies: proxySet(opt.TrustedProxies)}
 	s.conns = newConnMetrics(s.metrics.reg)
+	s.sseMetrics = newSSEMetrics(s.metrics.reg)
 	s.app = fiber.New(fiber.Config{
-		BodyLimit:             o.Config().MaxSegmentBytes + 1<<20,
-		ReadTimeout:           opt.ReadTimeout,
-		WriteTimeout:          opt.WriteTimeout,
-		IdleTimeout:           opt.IdleTimeout,
-		DisableStartupMessage: true,
-		ErrorHandler:          s.writeError,
-		StrictRouting:         true,
+		BodyLimit:                    maxBodyLimit(o, opt.Slates),
+		StreamRequestBody:            true, // bodies are read by handlers, within their route's limit (body.go)
+		DisablePreParseMultipartForm: true,
+		ReadTimeout:                  opt.ReadTimeout,
+		WriteTimeout:                 opt.WriteTimeout,
+		IdleTimeout:                  opt.IdleTimeout,
+		DisableStartupMessage:        true,
+		ErrorHandler:                 s.writeError,
+		StrictRouting:                true,
 	})
 	s.metrics.reg.MustRegister(segmentCacheCollectors(o)...)
 	o.SetHooks(origin.Hooks{
@@ -125,8 +158,14 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 // App exposes the fiber app (tests use app.Test).
 func (s *Server) App() *fiber.App { return s.app }
 
-// Listen serves on addr until Shutdown.
-func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+// Listen serves on addr, with the connection limits, until Shutdown.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
 
 // Shutdown stops accepting connections and waits for in-flight requests.
 // Open event streams end at once (clients reconnect elsewhere).
@@ -141,8 +180,9 @@ func (s *Server) routes() {
 		s.log.Error("panic in handler", "path", logPath(c), "panic", e)
 	}}))
 	a.Use(s.countRequests)
-	a.Use(cors.New(cors.Config{AllowOrigins: "*", AllowMethods: "GET,HEAD,OPTIONS",
-		AllowHeaders: "Range,If-None-Match", ExposeHeaders: "ETag,Content-Length,Content-Range"}))
+	a.Use(s.guardBody)
+	a.Use(s.authGate)
+	s.corsRoutes()
 	a.Use(func(c *fiber.Ctx) error { // CORS "*" on every GET/HEAD answer, with or without an Origin header
 		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 			c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
@@ -191,4 +231,11 @@ func (s *Server) isAdmin(c *fiber.Ctx) bool {
 	}
 	h := sha256.Sum256([]byte(tok))
 	return subtle.ConstantTimeCompare(h[:], s.adminHash[:]) == 1
+}
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
 }

@@ -71,6 +71,9 @@ func (s *Server) upload(c *fiber.Ctx, ch *origin.Channel) error {
 	if n := c.Request().Header.ContentLength(); n > limit+64<<10 {
 		return s.writeError(c, fmt.Errorf("slate upload of %d bytes: at most %d: %w", n, limit, origin.ErrTooLarge))
 	}
+	if _, err := readBody(c); err != nil { // within the route's limit, before the form is parsed
+		return s.writeError(c, err)
+	}
 	fh, err := c.FormFile("file")
 	if err != nil {
 		return s.writeError(c, fmt.Errorf("multipart form with a \"file\" part (picture or video) required: %v: %w", err, origin.ErrInvalid))

@@ -31,7 +31,7 @@ ulimit -n 65536 2>/dev/null || true
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start_origin() { # $1 = name; sets base, opid
   local port; port=$(free_port)
-  bin/hlsorigin -addr "127.0.0.1:$port" -data "$tmp/data-$1" -admin-token bench -log-level error -rate-limits=false >"$tmp/origin-$1.log" 2>&1 &
+  bin/hlsorigin -addr "127.0.0.1:$port" -data "$tmp/data-$1" -admin-token bench-admin-token-0123456789abcdefgh -log-level error -rate-limits=false >"$tmp/origin-$1.log" 2>&1 &
   opid=$!; pids+=($opid)
   base="http://127.0.0.1:$port"
   for _ in $(seq 100); do curl -sf "$base/healthz" >/dev/null && return; sleep 0.1; done
@@ -60,7 +60,7 @@ TIMEFORMAT="%U %S"
 echo "-- viewers: $VIEWERS players on $CHANNELS channels for $VDUR (channels fed by $CHANNELS publishers over HTTP PUT)"
 start_origin viewers
 vsecs=${VDUR%s}
-"$tmp/ingestload" -base "$base" -admin bench -channels "$CHANNELS" -prefix v -duration "$((vsecs + 25))s" \
+"$tmp/ingestload" -base "$base" -admin bench-admin-token-0123456789abcdefgh -channels "$CHANNELS" -prefix v -duration "$((vsecs + 25))s" \
   -label feed -json "$OUT/feed.json" >"$tmp/feed.txt" &
 feed=$!; pids+=($feed)
 sleep 10 # every channel has a window
@@ -78,7 +78,7 @@ kill "$opid" 2>/dev/null || true; wait "$opid" 2>/dev/null || true
 echo "-- ingest: $INGESTS publishers at $BITRATE bit/s for $IDUR, pauses on 20 of them"
 start_origin ingest
 o0=$(proc_cpu "$opid"); m0=$(machine_cpu); t0=$(date +%s.%N)
-{ time "$tmp/ingestload" -base "$base" -admin bench -channels "$INGESTS" -prefix i -bitrate "$BITRATE" -duration "$IDUR" \
+{ time "$tmp/ingestload" -base "$base" -admin bench-admin-token-0123456789abcdefgh -channels "$INGESTS" -prefix i -bitrate "$BITRATE" -duration "$IDUR" \
   -pause-channels 20 -pausers 4 -label ingest -json "$OUT/ingest.json" -budget-ack-p99 100ms -budget-pause-p99 20ms \
   | tee "$OUT/ingest.txt"; } 2>"$tmp/ingest.time"
 el=$(python3 -c "import time; print(time.time() - $t0)")

@@ -24,7 +24,7 @@ command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteract
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 OPORT=$(free_port); NPORT=$(free_port); PPORT=$(free_port); SPORT=$(free_port)
-bin/hlsorigin -demo -addr "127.0.0.1:$OPORT" -data "$tmp/data" -admin-token bench -log-level error >"$tmp/origin.log" 2>&1 &
+bin/hlsorigin -demo -addr "127.0.0.1:$OPORT" -data "$tmp/data" -admin-token bench-admin-token-0123456789abcdefgh -log-level error >"$tmp/origin.log" 2>&1 &
 opid=$!; pids+=($opid)
 base="http://127.0.0.1:$OPORT"
 for _ in $(seq 100); do curl -sf "$base/live/demo/demo/index.m3u8" >/dev/null && break; sleep 0.1; done

@@ -28,6 +28,9 @@ type Pause struct {
 	// the segments taken off every URL for it (see withdraw.go).
 	Exposed   *timeline.Interval  `json:"exposed,omitempty"`
 	Withdrawn map[string][]uint64 `json:"withdrawn,omitempty"`
+	// PollError says why the pause's audience poll did not open (such as
+	// free disk space below the reserve); set in Pause's answer only.
+	PollError string `json:"-"`
 }
 
 // SlateChoice says which slate a pause shows and why.
@@ -114,6 +117,8 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 	ch.Emit("paused", p)
 	if pollErr == nil {
 		ch.startPoll(pollRec)
+	} else {
+		p.PollError = pollErr.Error()
 	}
 	return p, nil
 }

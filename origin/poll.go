@@ -143,6 +143,7 @@ type poll struct {
 	saved   bool           // the closed result's record is written
 	durable bool           // ... and fsynced
 	votes   map[string]int // viewer -> option (committed votes)
+	cast    map[string]int // viewer -> votes taken by this process (votecompact.go)
 	tally   []int
 	changed []uint64
 	seq     uint64     // last seq assigned
@@ -527,6 +528,15 @@ func (ch *Channel) Vote(v Viewer, option string) (PollView, error) {
 		n := len(pl.rec.Labels)
 		pl.mu.Unlock()
 		return PollView{}, fmt.Errorf("option %q: an option id from 1 to %d: %w", option, n, ErrInvalid)
+	}
+	if pl.redundantLocked(v.ID, idx-1) {
+		view := pl.viewLocked(v.ID)
+		pl.mu.Unlock()
+		return view, nil
+	}
+	if err := pl.countVoteLocked(v.ID); err != nil {
+		pl.mu.Unlock()
+		return PollView{}, err
 	}
 	if pl.cur == nil {
 		pl.cur = &voteBatch{done: make(chan struct{})}

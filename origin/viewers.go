@@ -17,8 +17,9 @@ import (
 // HMAC-SHA256 under a secret kept in the store. Any number of viewers costs
 // no storage, and a forged or altered token fails the constant-time check.
 
-// ViewerTokenTTL is how long a viewer token is accepted.
-const ViewerTokenTTL = 30 * 24 * time.Hour
+// ViewerTokenTTL is how long a viewer token is accepted: short, so that
+// tokens cannot be stockpiled for long (pages take a new one on 401).
+const ViewerTokenTTL = 6 * time.Hour
 
 const viewerPrefix = "v1."
 
@@ -26,6 +27,7 @@ const viewerPrefix = "v1."
 type Viewer struct {
 	ID       string    // stable per token: hex of 12 random bytes
 	IssuedAt time.Time // when the token was issued
+	Channel  string    // the channel a v2 token is bound to ("": any)
 }
 
 // viewerSecret loads or creates the signing secret (durable before use).
@@ -71,6 +73,9 @@ func (o *Origin) VerifyViewer(tok string) (Viewer, error) {
 	bad := fmt.Errorf("viewer token invalid: %w", ErrUnauthorized)
 	if tok == "" {
 		return Viewer{}, fmt.Errorf("viewer token required (POST /api/v1/viewers): %w", ErrUnauthorized)
+	}
+	if strings.HasPrefix(tok, viewerPrefixV2) {
+		return o.verifyBoundViewer(tok)
 	}
 	rest, ok := strings.CutPrefix(tok, viewerPrefix)
 	if !ok || len(rest) > 128 {

@@ -66,7 +66,7 @@ func run(nch, rounds int) error {
 		return err
 	}
 	defer o.Close()
-	srv, err := api.New(o, api.Options{AdminToken: "bench", Logger: quiet, RateLimits: api.NoRateLimits()})
+	srv, err := api.New(o, api.Options{AdminToken: "bench-admin-token-0123456789abcdefgh", Logger: quiet, RateLimits: api.NoRateLimits()})
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,8 @@ import (
 type config struct {
 	Addr           string        // listen address; default 127.0.0.1:8080
 	Data           string        // data directory; default ./data
-	AdminToken     string        // admin bearer token; default: random, printed at start
+	AdminToken     string        // admin bearer token (>= 32 characters); default: random, printed at start
+	AdminTokenFile string        // file holding the admin token (first line), instead of -admin-token
 	Demo           bool          // create channel "demo" and publish the bundled fixture on a loop
 	PollMax        time.Duration // close a pause's audience poll after this long; default 0 = on resume
 	Retention      time.Duration // archive retention; default 24h
@@ -40,6 +41,12 @@ type config struct {
 	IdleTimeout    time.Duration // keep-alive connection without a request
 	TrustedProxies string        // CIDR[,CIDR...] whose X-Forwarded-For/Forwarded name the client; default none
 	PublishDelay   time.Duration // list (and serve) segments this long after they arrive; default 0
+	AllowedOrigins string        // sites (scheme://host[:port],...) that may use the viewer writes cross-site; default none
+	MaxJSONBytes   int           // JSON API body limit; default 8 KiB
+	MaxStreams     int           // open event streams in total; default 5,000
+	MaxStreamsIP   int           // open event streams per client address; default 32
+	MaxReplayBytes int           // Last-Event-ID replay bound; default 64 KiB
+	MaxVotersIP    int           // viewers voting from one address per poll; default 20, negative: no cap
 	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
 	// flight before the store is closed; default 15s.
 	ShutdownTimeout time.Duration
@@ -51,7 +58,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
 	fs.StringVar(&c.Data, "data", "./data", "data directory (Badger)")
-	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token (default: random, printed at start)")
+	fs.StringVar(&c.AdminToken, "admin-token", "", "admin bearer token, at least 32 characters (default: random, printed at start)")
+	fs.StringVar(&c.AdminTokenFile, "admin-token-file", "", "read the admin token from this file's first line (keeps it out of the process list)")
 	fs.BoolVar(&c.Demo, "demo", false, "create channel demo and publish the bundled fixture on a loop")
 	fs.DurationVar(&c.PollMax, "poll-max-duration", 0, "close a pause's audience poll after this long (0: when the host resumes)")
 	fs.DurationVar(&c.Retention, "retention", 24*time.Hour, "archive retention")
@@ -62,7 +70,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.PublishDelay, "publish-delay", 0, "list and serve live segments this long after they arrive, so a pause back-dated within it hides everything from its at (per channel: PATCH publish_delay)")
 	fs.DurationVar(&c.ReplayMin, "replay-min-recording", 0, "leave pauses out of replays only for recordings at least this long")
 	c.Slates.register(fs)
-	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-IP rate limits on channel creation, pause/resume, rotation, viewer tokens, chat and poll votes")
+	fs.BoolVar(&c.RateLimits, "rate-limits", true, "per-client-address limits: rate limits on channel creation, pause/resume, rotation, viewer tokens, chat, poll votes and failed authentication, and -max-voters-per-ip (false: all off, for load tests from one address)")
 	fs.Int64Var(&c.HotBytes, "hot-bytes", 1<<30, "memory for the newest segments of every rendition (the live edge), oldest out first; older ones come from the store (negative: no bound)")
 	fs.Int64Var(&c.SegmentCache, "segment-cache-bytes", 256<<20, "memory for archive segments read back from the store (behind the live edge, replays), least recently used out (negative: off)")
 	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
@@ -72,6 +80,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", 60*time.Second, "time to write an answer (event streams renew it per event)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", 120*time.Second, "keep-alive connections idle this long are closed")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "CIDR[,CIDR...] of proxies whose X-Forwarded-For (or Forwarded) names the client: the right-most address not in these ranges is the client (default none: the TCP peer)")
+	fs.StringVar(&c.AllowedOrigins, "allowed-origins", "", "sites (https://example.com,...) whose pages may take viewer tokens, chat and vote through CORS (default none: only the origin's own pages)")
+	fs.IntVar(&c.MaxJSONBytes, "max-json-bytes", api.DefaultMaxJSONBytes, "body limit of JSON API requests, enforced while reading (ingest and slate uploads have their own)")
+	fs.IntVar(&c.MaxStreams, "max-event-streams", api.DefaultMaxEventStreams, "open event streams (SSE) in total; over it 503")
+	fs.IntVar(&c.MaxStreamsIP, "max-event-streams-per-ip", api.DefaultMaxEventStreamsPerIP, "open event streams per client address (IPv6 /64); over it 429")
+	fs.IntVar(&c.MaxReplayBytes, "max-replay-bytes", api.DefaultMaxReplayBytes, "bytes of events replayed to a client reconnecting with Last-Event-ID (newest kept; a sync event stands for the rest)")
+	fs.IntVar(&c.MaxVotersIP, "max-voters-per-ip", api.DefaultMaxVotersPerIP, "viewers that may vote from one client address (IPv6 /64) in one poll (negative: no cap)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -89,6 +103,9 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	})
 	if envErr != nil {
 		return c, envErr
+	}
+	if err := c.loadAdminTokenFile(); err != nil {
+		return c, err
 	}
 	return c, c.Validate()
 }
@@ -117,6 +134,21 @@ func (c config) Validate() error {
 	}
 	if c.PublishDelay < 0 || c.PublishDelay > origin.MaxPublishDelay {
 		return fmt.Errorf("-publish-delay %s: 0 to %s", c.PublishDelay, origin.MaxPublishDelay)
+	}
+	if err := c.checkAdminToken(); err != nil {
+		return err
+	}
+	if _, err := parseOrigins(c.AllowedOrigins); err != nil {
+		return fmt.Errorf("-allowed-origins: %v", err)
+	}
+	for name, v := range map[string]int{"-max-json-bytes": c.MaxJSONBytes, "-max-event-streams": c.MaxStreams,
+		"-max-event-streams-per-ip": c.MaxStreamsIP, "-max-replay-bytes": c.MaxReplayBytes} {
+		if v <= 0 {
+			return fmt.Errorf("%s %d: must be > 0", name, v)
+		}
+	}
+	if c.MaxVotersIP == 0 {
+		return fmt.Errorf("-max-voters-per-ip 0: a number > 0, or negative for no cap")
 	}
 	if c.WindowFactor < 3 {
 		return fmt.Errorf("-window-factor %s: must be >= 3", strconv.FormatFloat(c.WindowFactor, 'f', -1, 64))

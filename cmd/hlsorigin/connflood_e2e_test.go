@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -28,7 +29,10 @@ const floodConns = 1500
 func TestConnFloodUnderNoFile1024(t *testing.T) {
 	prlimit, err := exec.LookPath("prlimit")
 	if err != nil {
-		t.Skip("prlimit (util-linux) not installed")
+		if os.Getenv("CI") != "" {
+			t.Fatal("prlimit not installed (make deps-test installs util-linux)")
+		}
+		t.Skip("prlimit (util-linux) not installed (make deps-test installs it)")
 	}
 	for _, tc := range []struct {
 		name   string

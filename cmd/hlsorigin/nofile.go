@@ -44,8 +44,9 @@ func autoMaxConns(nofile uint64) int {
 	return int(max(n, 16))
 }
 
-// applyNetConfig sets the connection limits, timeouts and trusted proxies
-// of the server from the (validated) flags.
+// applyNetConfig sets the connection, body, event-stream and vote limits,
+// the timeouts, trusted proxies and CORS sites of the server from the
+// (validated) flags.
 func applyNetConfig(opt *api.Options, cfg config, nofile uint64) {
 	opt.ReadTimeout, opt.WriteTimeout, opt.IdleTimeout = cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout
 	opt.TrustedProxies, _ = api.ParseTrustedProxies(cfg.TrustedProxies)
@@ -56,4 +57,7 @@ func applyNetConfig(opt *api.Options, cfg config, nofile uint64) {
 		opt.MaxConns = autoMaxConns(nofile)
 	}
 	opt.MaxConnsPerIP = max(0, cfg.MaxConnsPerIP)
+	opt.AllowedOrigins, _ = parseOrigins(cfg.AllowedOrigins)
+	opt.MaxJSONBytes, opt.MaxVotersPerIP = cfg.MaxJSONBytes, cfg.MaxVotersIP
+	opt.MaxEventStreams, opt.MaxEventStreamsPerIP, opt.MaxReplayBytes = cfg.MaxStreams, cfg.MaxStreamsIP, cfg.MaxReplayBytes
 }

@@ -51,14 +51,15 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if admin, err = randomToken(); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "admin token (random, pass -admin-token to fix it): %s\n", admin)
+		fmt.Fprintf(stdout, "admin token (random, pass -admin-token or -admin-token-file to fix it): %s\n", admin)
 	}
 	opt := api.Options{AdminToken: admin, Logger: log, Slates: lib, ReplayMinRecording: cfg.ReplayMin}
 	applyNetConfig(&opt, cfg, raiseNoFile(log))
 	log.Info("connection limits", "max_conns", opt.MaxConns, "max_conns_per_ip", opt.MaxConnsPerIP,
 		"read_timeout", opt.ReadTimeout, "idle_timeout", opt.IdleTimeout, "trusted_proxies", cfg.TrustedProxies)
-	if !cfg.RateLimits {
+	if !cfg.RateLimits { // load tests from one address: no per-address limits
 		opt.RateLimits = api.NoRateLimits()
+		opt.MaxVotersPerIP = -1
 	}
 	srv, err := api.New(o, opt)
 	if err != nil {

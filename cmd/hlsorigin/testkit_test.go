@@ -72,7 +72,7 @@ type server struct {
 	out    *syncBuffer
 }
 
-const adminToken = "test-admin-token"
+const adminToken = "test-admin-token-0123456789abcdefghij" // >= 32 characters
 
 // startServer runs the origin on a free loopback port over dataDir.
 func startServer(t *testing.T, dataDir string, extra ...string) *server {

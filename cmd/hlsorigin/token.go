@@ -6,7 +6,7 @@ import (
 )
 
 func randomToken() (string, error) {
-	b := make([]byte, 24)
+	b := make([]byte, 32) // 43 characters
 	if _, err := rand.Read(b); err != nil {
 		return "", err
 	}
