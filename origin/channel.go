@@ -53,6 +53,9 @@ type Channel struct {
 	lastIngest   time.Time
 	pauses       []Pause // retained pauses, oldest first; the last may be open
 
+	// cuts: pause id -> the instants every rendition cuts it at (align.go).
+	cuts map[string]*pauseCut
+
 	events events
 	chat   chatLog
 	polls  pollSet
