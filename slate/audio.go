@@ -10,8 +10,10 @@ import (
 
 // SpliceAudio applies a pause interval to one segment of a demuxed audio
 // rendition, so that it follows the video renditions: the segment is split
-// at the audio frame boundaries nearest PauseAt and ResumeAt (media
-// seconds) into at most live, paused (PartSlate: host audio, or silence
+// at the last audio frame boundary at or before PauseAt and the first at or
+// after ResumeAt (media seconds: the paused part covers the video's slate,
+// so a replay that leaves out the video's slate spans never trims a live
+// audio part) into at most live, paused (PartSlate: host audio, or silence
 // when muted), live, each under the host init. Muted, every frame
 // overlapping [PauseAt, ResumeAt) is silence. Frames are never dropped,
 // repeated or retimed; every part holds at least one (a boundary that
@@ -25,10 +27,10 @@ func SpliceAudio(seg []byte, hostInit *mp4.InitSegment, cut Cut) (parts []Part, 
 	n := len(h.audio)
 	k, r := 0, n
 	if !math.IsInf(cut.PauseAt, -1) {
-		k = h.nearestFrame(cut.PauseAt)
+		k = h.frameAtOrBefore(cut.PauseAt)
 	}
 	if !math.IsInf(cut.ResumeAt, 1) {
-		r = max(k, h.nearestFrame(cut.ResumeAt))
+		r = max(k, h.frameAtOrAfter(cut.ResumeAt))
 	}
 	var sp []span
 	if k > 0 {
@@ -54,15 +56,22 @@ func SpliceAudio(seg []byte, hostInit *mp4.InitSegment, cut Cut) (parts []Part, 
 	return parts, nil
 }
 
-// nearestFrame is the index of the audio frame boundary nearest t (0..n).
-func (h *host) nearestFrame(t float64) int {
-	best, bestD := 0, math.Inf(1)
-	for i := 0; i <= len(h.audio); i++ {
-		if d := math.Abs(h.audioTime(i) - t); d < bestD {
-			best, bestD = i, d
-		}
+// frameAtOrBefore is the last audio frame boundary (0..n) at or before t,
+// frameAtOrAfter the first at or after it (1 us of rounding slack).
+func (h *host) frameAtOrBefore(t float64) int {
+	i := len(h.audio)
+	for i > 0 && h.audioTime(i) > t+1e-6 {
+		i--
 	}
-	return best
+	return i
+}
+
+func (h *host) frameAtOrAfter(t float64) int {
+	i := 0
+	for i < len(h.audio) && h.audioTime(i) < t-1e-6 {
+		i++
+	}
+	return i
 }
 
 // audioTime is the decode time (seconds) of audio frame i (or the end).
