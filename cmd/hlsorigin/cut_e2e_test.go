@@ -9,11 +9,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"hlsorigin/manifest"
 	"hlsorigin/origin"
 )
 
@@ -168,8 +170,9 @@ func grepLog(log, word string) string {
 // TestE2EMuteDemuxed publishes an ABR ladder with a demuxed audio
 // rendition (a 440 Hz tone) with real ffmpeg and pauses it muted: every
 // audio segment the live audio playlist lists during the pause decodes to
-// silence (< -60 dB), those before and after to the tone; all media
-// playlists stay aligned (hlscheck.CheckVariant on every poll).
+// silence (< -60 dB), those before and after to the tone, and so does its
+// replay (pauses kept: the stored segments); its audio stays gapless; all
+// media playlists stay aligned (hlscheck.CheckVariant on every poll).
 func TestE2EMuteDemuxed(t *testing.T) {
 	needTool(t, "ffmpeg")
 	s := startServer(t, t.TempDir())
@@ -202,7 +205,37 @@ func TestE2EMuteDemuxed(t *testing.T) {
 	for _, err := range l.errors() {
 		t.Error(err)
 	}
+	t.Log("live:")
 	checkMuted(t, l.timeline(audio[0]))
+	t.Log("replay with pauses kept:")
+	checkMuted(t, replaySegments(t, s, id, audio[0]))
+	checkAudio(t, s, id, audio[0], seconds)
+}
+
+// replaySegments downloads a rendition's replay (pauses kept), numbering
+// discontinuities from 0.
+func replaySegments(t *testing.T, s *server, id, rend string) []listed {
+	t.Helper()
+	base := "/replay/" + id + "/" + rend + "/"
+	st, body, _ := s.get(t, base+"index.m3u8?pauses=keep")
+	if st != 200 {
+		t.Fatalf("replay %s: %d", rend, st)
+	}
+	pl, err := manifest.ParseIngest(body)
+	if err != nil || pl.Media == nil {
+		t.Fatalf("replay %s: %v", rend, err)
+	}
+	var out []listed
+	disc := uint64(0)
+	for i, sg := range pl.Media.Segments {
+		if sg.Discontinuity {
+			disc++
+		}
+		_, data, _ := s.get(t, resolve(base, sg.URI))
+		_, init, _ := s.get(t, resolve(base, sg.MapURI))
+		out = append(out, listed{seq: uint64(i), uri: sg.URI, disc: disc, pdt: sg.PDT, duration: sg.Duration, data: data, init: init})
+	}
+	return out
 }
 
 // checkMuted measures each downloaded audio segment (ffmpeg volumedetect):
@@ -216,6 +249,7 @@ func checkMuted(t *testing.T, segs []listed) {
 	d0 := segs[0].disc
 	count := map[uint64]int{}
 	var loudest, quietest = -200.0, 0.0
+	var live []float64
 	for _, sg := range segs {
 		mean, max := volume(t, sg)
 		phase := sg.disc - d0
@@ -228,6 +262,7 @@ func checkMuted(t *testing.T, segs []listed) {
 			}
 		case 0, 2:
 			quietest = minf(quietest, mean)
+			live = append(live, mean)
 			if mean < -30 {
 				t.Errorf("segment %d (live): mean volume %.1f dB: the tone is gone", sg.seq, mean)
 			}
@@ -235,8 +270,13 @@ func checkMuted(t *testing.T, segs []listed) {
 			t.Errorf("segment %d: discontinuity %d, more than pause and resume", sg.seq, sg.disc)
 		}
 	}
-	t.Logf("audio segments before/paused/after: %d/%d/%d; paused: loudest max %.1f dB; live: quietest mean %.1f dB",
-		count[0], count[1], count[2], loudest, quietest)
+	sort.Float64s(live)
+	median := 0.0
+	if len(live) > 0 {
+		median = live[len(live)/2]
+	}
+	t.Logf("audio segments before/paused/after: %d/%d/%d; paused: loudest max %.1f dB; live: mean volume median %.1f dB, quietest %.1f dB",
+		count[0], count[1], count[2], loudest, median, quietest)
 	if count[0] < 1 || count[1] < 3 || count[2] < 2 {
 		t.Errorf("audio segments before/paused/after: %v", count)
 	}
