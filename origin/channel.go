@@ -56,6 +56,9 @@ type Channel struct {
 	pauses       []Pause           // retained pauses, oldest first; the last may be open
 	declared     map[string]uint32 // rendition -> BANDWIDTH the encoder's multivariant declares
 
+	// cuts: pause id -> the instants every rendition cuts it at (align.go).
+	cuts map[string]*pauseCut
+
 	events events
 	chat   chatLog
 	polls  pollSet

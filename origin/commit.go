@@ -76,7 +76,7 @@ func (r *Rendition) commit(name string, body []byte, hash string, at time.Time) 
 		info := base
 		info.Kind, info.InitVer, info.Start, info.Duration = p.kind, p.initVer, p.start, p.duration
 		info.Size, info.Frames = len(p.data), p.frames
-		info.Disc = base.Disc && i == 0
+		info.Disc = base.Disc && i == 0 || p.disc
 		info.PDT = base.PDT.Add(time.Duration((p.start - base.Start) * float64(time.Second)))
 		if i < len(parts)-1 {
 			info.Hash = ""
@@ -165,9 +165,14 @@ func (r *Rendition) lastDiscNum() uint64 {
 	return r.segs[len(r.segs)-1].DiscNum
 }
 
-// targetFor is the configured target duration, else ceil(1.5 x d), >= 2.
+// targetFor is the configured target duration, else the one of the
+// channel's other renditions (RFC 8216 6.2.4: the media playlists of a
+// variant share EXT-X-TARGETDURATION), else ceil(1.5 x d), >= 2.
 func (ch *Channel) targetFor(d float64) int {
 	if t := ch.o.cfg.TargetDuration; t > 0 {
+		return t
+	}
+	if t := ch.sharedTarget(); t > 0 {
 		return t
 	}
 	return max(2, int(math.Ceil(d*1.5)))

@@ -13,6 +13,7 @@ import (
 // part is one output segment of a spliced input segment.
 type part struct {
 	kind            string // "" live, "slate"
+	disc            bool   // EXT-X-DISCONTINUITY before it (demuxed audio following the video's splice)
 	initVer         uint32
 	data            []byte
 	start, duration float64
@@ -26,11 +27,11 @@ type part struct {
 func (r *Rendition) splice(in *segments.Init, seg *segments.Segment, body []byte, pdt, arrived, earliest time.Time) ([]part, error) {
 	v, hasVideo := in.Video()
 	if !hasVideo {
-		return nil, nil
+		return r.spliceAudio(in, seg, body, pdt, arrived, earliest)
 	}
-	from, to, p := r.ch.cutFor(seg.Start, seg.Duration, pdt, arrived, earliest)
+	from, to, p := r.ch.alignedCut(seg.Start, seg.Duration, pdt, arrived, earliest)
 	if p == nil {
-		return r.afterSlate(in, seg, body)
+		return r.afterSlate(in, seg, body, pdt)
 	}
 	sl := r.ch.o.slates.variant(p.Slate.ID, v.Width, v.Height)
 	cut := slate.Cut{PauseAt: from, ResumeAt: to, Mute: p.Audio == "mute"}
@@ -52,7 +53,7 @@ func (r *Rendition) splice(in *segments.Init, seg *segments.Segment, body []byte
 		// first sync sample's presentation time, as with B-frames): the
 		// segment stays as it is, and after a slate it needs the host's
 		// parameter sets in band like any first live segment.
-		return r.afterSlate(in, seg, body)
+		return r.afterSlate(in, seg, body, pdt)
 	}
 	slateVer, err := r.slateInit(in, v.ID, sl, p.Audio)
 	if err != nil {
@@ -66,6 +67,7 @@ func (r *Rendition) splice(in *segments.Init, seg *segments.Segment, body []byte
 		}
 		parts = append(parts, pt)
 	}
+	r.ch.noteVideoCut(p, seg.Start, pdt, parts)
 	return parts, nil
 }
 
@@ -109,10 +111,11 @@ func (o *Origin) silence(rate, channels int) ([]byte, error) {
 
 // afterSlate rebuilds the first live segment after a slate segment with
 // the host's parameter sets in band (see slate.WithParamSets).
-func (r *Rendition) afterSlate(in *segments.Init, seg *segments.Segment, body []byte) ([]part, error) {
+func (r *Rendition) afterSlate(in *segments.Init, seg *segments.Segment, body []byte, pdt time.Time) ([]part, error) {
 	if n := len(r.segs); n == 0 || r.segs[n-1].Kind != "slate" {
 		return nil, nil
 	}
+	r.ch.noteVideoResume(pdt)
 	data, err := slate.WithParamSets(body, in.MP4)
 	if err != nil {
 		return nil, fmt.Errorf("rebuild segment after slate: %w: %v", ErrBadMedia, err)

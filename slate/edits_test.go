@@ -56,3 +56,32 @@ func TestCombinedInitKeepsEditList(t *testing.T) {
 		}
 	}
 }
+
+// TestCombinedInitEditListTimescale: the host's edit list media time is
+// in its own video timescale (ffmpeg -video_track_timescale 90000); under
+// the combined init it is converted to the slate's (15360).
+func TestCombinedInitEditListTimescale(t *testing.T) {
+	sl := loadSlate(t, 360)
+	hf := loadHost(t, fixtures.BFrames(), "bframes")
+	host, err := copyInit(hf.init)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vt := videoTrak(host, 1)
+	vt.Mdia.Mdhd.Timescale = 90000
+	vt.Edts.Elst[0].Entries[1].MediaTime = 6000 // 1024/15360 s
+	b, err := CombinedInit(host, 1, sl, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := mp4.DecodeFile(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mt := editMediaTime(videoTrak(f.Init, 1)); mt != 1024 {
+		t.Errorf("combined init media time %d, want 1024 (slate timescale)", mt)
+	}
+	if mt := editMediaTime(videoTrak(host, 1)); mt != 6000 {
+		t.Errorf("the host init passed in was changed: media time %d", mt)
+	}
+}

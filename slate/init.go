@@ -3,6 +3,7 @@ package slate
 import (
 	"bytes"
 	"fmt"
+	"math"
 
 	"github.com/Eyevinn/mp4ff/mp4"
 )
@@ -123,8 +124,20 @@ func SilenceFrame(file []byte) (frame []byte, err error) {
 }
 
 // withEdits gives trak the edit list of from (none when from has none),
-// placed after tkhd as ISO/IEC 14496-12 orders them.
+// placed after tkhd as ISO/IEC 14496-12 orders them, its media times
+// converted to trak's timescale (segment durations are in the movie
+// timescale, shared). from is modified: pass a copy.
 func withEdits(trak, from *mp4.TrakBox) {
+	if from != nil && from.Edts != nil {
+		fromTs, toTs := from.Mdia.Mdhd.Timescale, trak.Mdia.Mdhd.Timescale
+		for _, elst := range from.Edts.Elst {
+			for i, e := range elst.Entries {
+				if e.MediaTime > 0 && fromTs > 0 {
+					elst.Entries[i].MediaTime = int64(math.Round(float64(e.MediaTime) * float64(toTs) / float64(fromTs)))
+				}
+			}
+		}
+	}
 	kids := []mp4.Box{}
 	for _, c := range trak.Children {
 		if _, isEdts := c.(*mp4.EdtsBox); !isEdts {
