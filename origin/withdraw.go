@@ -71,7 +71,11 @@ func (r *Rendition) refreshGone() {
 			g[s.Seq] = struct{}{}
 		}
 	}
-	r.gone.Store(&g)
+	if len(g) == 0 {
+		r.gone.Store(nil) // readers skip the lookup
+	} else {
+		r.gone.Store(&g)
+	}
 	for seq := range g {
 		r.ch.o.forgetSegment(r, seq)
 	}
