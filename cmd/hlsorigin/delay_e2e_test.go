@@ -37,14 +37,15 @@ func TestE2EBackdatedPause(t *testing.T) {
 	s := startServer(t, t.TempDir(), "-publish-delay", "6s")
 	for _, tc := range []struct {
 		name      string
+		layout    string
 		delay     float64 // channel publish_delay; <0: the server's
 		before    time.Duration
 		back      time.Duration
 		exposed   bool
 		liveWatch bool
 	}{
-		{name: "delayed", delay: -1, before: 8 * time.Second, back: 3 * time.Second, liveWatch: true},
-		{name: "exposed", delay: 0, before: 18 * time.Second, back: 15 * time.Second, exposed: true},
+		{name: "delayed", layout: "abr", delay: -1, before: 8 * time.Second, back: 3 * time.Second, liveWatch: true},
+		{name: "exposed", layout: "muxed", delay: 0, before: 18 * time.Second, back: 15 * time.Second, exposed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -58,17 +59,21 @@ func TestE2EBackdatedPause(t *testing.T) {
 					t.Fatalf("patch publish_delay: %d %+v", st, v)
 				}
 			}
-			testBackdated(t, s, id, cr, tc.before, tc.back, tc.exposed, tc.liveWatch)
+			testBackdated(t, s, id, cr, tc.layout, tc.before, tc.back, tc.exposed, tc.liveWatch)
 		})
 	}
 }
 
-func testBackdated(t *testing.T, s *server, id string, cr channelCreds, before, back time.Duration, exposed, liveWatch bool) {
+func testBackdated(t *testing.T, s *server, id string, cr channelCreds, layout string, before, back time.Duration, exposed, liveWatch bool) {
 	const seconds = 36
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Second)
 	defer cancel()
-	pub := startStamped(ctx, t, seconds, stampedArgs(seconds, s.base+"/ingest/"+id+"/index.m3u8", cr.StreamKey, "muxed", false))
-	waitForSegments(t, s, id, 1, 1)
+	playlist, rends := "index.m3u8", 1
+	if layout == "abr" {
+		playlist, rends = "stream_%v.m3u8", 2
+	}
+	pub := startStamped(ctx, t, seconds, stampedArgs(seconds, s.base+"/ingest/"+id+"/"+playlist, cr.StreamKey, layout, false))
+	waitForSegments(t, s, id, rends, 1)
 	var live []frameStamp
 	var wg sync.WaitGroup
 	viewCtx, stopViewer := context.WithCancel(ctx)
@@ -96,7 +101,9 @@ func testBackdated(t *testing.T, s *server, id string, cr channelCreds, before, 
 	}
 	// Right after the pause nothing captured from at is reachable (the
 	// resume is later: [at, now) is the interval to check).
-	probeAll(t, s, id, "right after the pause", at, time.Now())
+	for _, rend := range renditionNames(t, s, id, "video") {
+		probeAll(t, s, id, rend, "right after the pause", at, time.Now())
+	}
 	time.Sleep(8 * time.Second)
 	if st := s.do(t, "POST", "/api/v1/channels/"+id+"/resume", cr.HostToken, nil, &p); st != 200 || p.Pause.EndedAt == nil {
 		t.Fatalf("resume: %d", st)
@@ -119,21 +126,24 @@ func testBackdated(t *testing.T, s *server, id string, cr channelCreds, before, 
 	if len(ps) != 1 || (ps[0].Exposed != nil) != exposed {
 		t.Errorf("/pauses: %+v, exposed want %v", ps, exposed)
 	}
-	_, pl, _ := s.get(t, "/live/"+id+"/index/index.m3u8")
-	if exposed != strings.Contains(string(pl), "X-EXPOSED-UNTIL=") && strings.Contains(string(pl), "pause-"+p.Pause.ID) {
-		t.Errorf("DATERANGE X-EXPOSED-UNTIL present %v, want %v:\n%s", !exposed, exposed, pl)
+	for _, rend := range renditionNames(t, s, id, "video") {
+		_, pl, _ := s.get(t, "/live/"+id+"/"+rend+"/index.m3u8")
+		if exposed != strings.Contains(string(pl), "X-EXPOSED-UNTIL=") && strings.Contains(string(pl), "pause-"+p.Pause.ID) {
+			t.Errorf("%s: DATERANGE X-EXPOSED-UNTIL present %v, want %v:\n%s", rend, !exposed, exposed, pl)
+		}
+		probeAll(t, s, id, rend, "after the session", at, resume)
 	}
-	probeAll(t, s, id, "after the session", at, resume)
 }
 
 // probeAll checks every URL a viewer could use: every URI of the live
 // media playlist, every segment sequence number (with each init), the
 // replay with pauses kept and omitted, the MP4 export.
-func probeAll(t *testing.T, s *server, id, when string, at, resume time.Time) {
+func probeAll(t *testing.T, s *server, id, rend, when string, at, resume time.Time) {
 	t.Helper()
+	when = rend + " " + when
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	base := "/live/" + id + "/index/"
+	base := "/live/" + id + "/" + rend + "/"
 	var inits []string
 	for v := 1; v <= 8; v++ {
 		if st, _, _ := s.get(t, base+fmt.Sprintf("init-%d.mp4", v)); st == 200 {
@@ -182,14 +192,14 @@ func probeAll(t *testing.T, s *server, id, when string, at, resume time.Time) {
 	}
 	checkOutside(t, when+": direct segment URLs", direct, at, resume, true)
 	for _, q := range []string{"", "?pauses=keep"} {
-		frames, _, err := decodeStamps(ctx, s.base+"/replay/"+id+"/index/index.m3u8"+q)
+		frames, _, err := decodeStamps(ctx, s.base+"/replay/"+id+"/"+rend+"/index.m3u8"+q)
 		if err != nil {
 			t.Fatalf("%s: replay%s: %v", when, q, err)
 		}
 		checkOutside(t, when+": replay"+q, frames, at, resume, true)
 	}
 	file := filepath.Join(dir, "export.mp4")
-	fetchMP4(t, s.base+"/replay/"+id+".mp4", file)
+	fetchMP4(t, s.base+"/replay/"+id+".mp4?rendition="+rend, file)
 	frames, _, err := decodeStamps(ctx, file)
 	if err != nil {
 		t.Fatalf("%s: export: %v", when, err)
