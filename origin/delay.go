@@ -40,6 +40,13 @@ func (ch *Channel) SetPublishDelay(d time.Duration) error {
 	}
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
+	if d > ch.delayLocked() {
+		for _, r := range ch.rends {
+			if err := r.saveListed(); err != nil {
+				return err
+			}
+		}
+	}
 	prev := ch.rec.PublishDelayMS
 	ms := d.Milliseconds()
 	ch.rec.PublishDelayMS = &ms
@@ -49,6 +56,17 @@ func (ch *Channel) SetPublishDelay(d time.Duration) error {
 	}
 	ch.publishDueLocked()
 	return nil
+}
+
+// saveListed persists the listing frontier (before the delay grows: the
+// segments listed under the shorter one are due later under the new one,
+// and a restart must not take them back). Called with ch.mu held.
+func (r *Rendition) saveListed() error {
+	if r.rec.Listed >= r.listed {
+		return nil
+	}
+	r.rec.Listed = r.listed
+	return r.save()
 }
 
 // stored is the timeline view of r's segments. Called with ch.mu held.

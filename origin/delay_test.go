@@ -118,6 +118,19 @@ func TestPublishDelayListsWhenDue(t *testing.T) {
 	if ch, _ = o.Channel("d"); ch.PublishDelay() != 0 {
 		t.Errorf("channel delay after restart %s, want 0 (persisted)", ch.PublishDelay())
 	}
+	// A longer delay never takes back what is listed, not even across a
+	// restart (segment 2 arrived 4 s ago, less than the new delay).
+	if err := ch.SetPublishDelay(time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	o.Close()
+	o = openDelayed(t, dir, c, 6*time.Second)
+	defer o.Close()
+	ch, _ = o.Channel("d")
+	r, _ = ch.Rendition("index")
+	if got := listedURIs(t, r); got != "0.m4s 1.m4s 2.m4s" || ch.PublishDelay() != time.Minute {
+		t.Errorf("after raising the delay and a restart: listed %q, delay %s", got, ch.PublishDelay())
+	}
 }
 
 // storedHost counts chunks of host video found in any stored segment
