@@ -151,9 +151,11 @@ func storedHost(t *testing.T, o *Origin, r *Rendition, chunks [][]byte) int {
 }
 
 // TestBackdatedPauseResplicesUnlisted: with a 6 s delay, a pause 3 s in
-// the past hides segments 1 and 2 (captured from 2 s and 4 s, not listed
-// yet): they are re-spliced to slate before they are listed, their host
-// video is gone from the store, nothing was exposed; it all holds after a
+// the past hides part of segment 1 and all of segment 2 (captured from
+// 2 s and 4 s, not listed yet): before they are listed, segment 1 is split
+// at the frame as the live cut does (host video before the pause stays)
+// and the rest becomes slate, the tail renumbered; the hidden host video
+// is gone from the store, nothing was exposed; it all holds after a
 // restart.
 func TestBackdatedPauseResplicesUnlisted(t *testing.T) {
 	c, dir := newClock(), t.TempDir()
@@ -175,22 +177,16 @@ func TestBackdatedPauseResplicesUnlisted(t *testing.T) {
 	c.Advance(6 * time.Second)
 	ch.PublishDue()
 	r, _ := ch.Rendition("index")
-	if got := listedURIs(t, r); got != "0.m4s 1.m4s 2.m4s" {
+	if got := listedURIs(t, r); got != "0.m4s 1.m4s 2.m4s 3.m4s" {
 		t.Errorf("listed %q", got)
 	}
 	check := func(r *Rendition, when string) {
 		segs := r.Segments()
-		if len(segs) != 3 || segs[0].Kind != "" || segs[1].Kind != "slate" || segs[2].Kind != "slate" ||
-			segs[1].CutBy != p.ID || !segs[1].Disc || segs[2].Disc || segs[2].DiscNum != segs[1].DiscNum {
+		if len(segs) != 4 || segs[0].Kind != "" || segs[1].Kind != "" || segs[2].Kind != "slate" || segs[3].Kind != "slate" ||
+			segs[1].CutBy != p.ID || segs[1].Disc || !segs[2].Disc || segs[3].Disc || segs[3].DiscNum != segs[2].DiscNum {
 			t.Fatalf("%s: timeline %+v", when, segs)
 		}
-		hidden := append(videoChunks(t, m, m.Segments[1]), videoChunks(t, m, m.Segments[2])...)
-		if n := storedHost(t, r.ch.o, r, hidden); n != 0 {
-			t.Errorf("%s: %d host video samples of the hidden segments still stored", when, n)
-		}
-		if n := storedHost(t, r.ch.o, r, videoChunks(t, m, m.Segments[0])); n == 0 {
-			t.Errorf("%s: the search is broken: segment 0's host video not found", when)
-		}
+		checkSplit(t, r, m, segs[1].Frames, m.Segments[2])
 	}
 	check(r, "re-spliced")
 	o.Close()
@@ -331,13 +327,35 @@ func TestPauseDuringSegmentWrite(t *testing.T) {
 	}
 	r, _ := ch.Rendition("index")
 	segs := r.Segments()
-	if len(segs) != 2 || segs[0].Kind != "" || segs[1].Kind != "slate" || segs[1].CutBy != p.ID {
+	if len(segs) != 3 || segs[0].Kind != "" || segs[1].Kind != "" || segs[2].Kind != "slate" || segs[1].CutBy != p.ID {
 		t.Fatalf("timeline %+v", segs)
 	}
-	if n := storedHost(t, o, r, videoChunks(t, m, m.Segments[1])); n != 0 {
-		t.Errorf("%d host samples of the segment written during the pause still stored", n)
-	}
-	if got := listedURIs(t, r); got != "0.m4s 1.m4s" {
+	checkSplit(t, r, m, segs[1].Frames)
+	if got := listedURIs(t, r); got != "0.m4s 1.m4s 2.m4s" {
 		t.Errorf("listed %q", got)
+	}
+}
+
+// checkSplit: of the fixture's segment 1, the first kept frames are
+// stored, no later one is, nor any frame of the fully hidden segments;
+// segment 0 is intact.
+func checkSplit(t *testing.T, r *Rendition, m fixtures.Rendition, kept int, hiddenSegs ...[]byte) {
+	t.Helper()
+	seg1 := videoChunks(t, m, m.Segments[1])
+	if kept < 1 || kept >= len(seg1) {
+		t.Fatalf("segment 1 split after %d of %d frames", kept, len(seg1))
+	}
+	hidden := seg1[kept:]
+	for _, s := range hiddenSegs {
+		hidden = append(hidden, videoChunks(t, m, s)...)
+	}
+	if n := storedHost(t, r.ch.o, r, hidden); n != 0 {
+		t.Errorf("%d host video samples after the pause instant still stored", n)
+	}
+	if n := storedHost(t, r.ch.o, r, seg1[:kept]); n != kept {
+		t.Errorf("%d of the %d host frames before the pause instant stored", n, kept)
+	}
+	if n := storedHost(t, r.ch.o, r, videoChunks(t, m, m.Segments[0])); n != 60 {
+		t.Errorf("segment 0: %d of 60 frames stored", n)
 	}
 }
