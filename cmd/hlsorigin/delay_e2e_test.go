@@ -31,10 +31,28 @@ type backdated struct {
 // past names the published part as exposed and withdraws it. Either way no
 // frame captured in [at, resume) is reachable by any URL: the live
 // playlist (a viewer, and every URI it lists), every segment sequence
-// number, the replay (pauses kept or left out) and the MP4 export.
+// number, the replay (pauses kept or left out) and the MP4 export. After a
+// restart over the same data, none of it is reachable either.
 func TestE2EBackdatedPause(t *testing.T) {
 	needTool(t, "ffmpeg")
-	s := startServer(t, t.TempDir(), "-publish-delay", "6s")
+	dir := t.TempDir()
+	s := startServer(t, dir, "-publish-delay", "6s")
+	var mu sync.Mutex
+	hidden := map[string][2]time.Time{} // channel -> [at, resume)
+	t.Run("sessions", func(t *testing.T) { backdatedSessions(t, s, &mu, hidden) })
+	if t.Failed() || len(hidden) != 2 {
+		return
+	}
+	s.stop(t)
+	s = startServer(t, dir, "-publish-delay", "6s")
+	for id, iv := range hidden {
+		for _, rend := range renditionNames(t, s, id, "video") {
+			probeAll(t, s, id, rend, "after a restart", iv[0], iv[1])
+		}
+	}
+}
+
+func backdatedSessions(t *testing.T, s *server, mu *sync.Mutex, hidden map[string][2]time.Time) {
 	for _, tc := range []struct {
 		name      string
 		layout    string
@@ -59,12 +77,15 @@ func TestE2EBackdatedPause(t *testing.T) {
 					t.Fatalf("patch publish_delay: %d %+v", st, v)
 				}
 			}
-			testBackdated(t, s, id, cr, tc.layout, tc.before, tc.back, tc.exposed, tc.liveWatch)
+			at, resume := testBackdated(t, s, id, cr, tc.layout, tc.before, tc.back, tc.exposed, tc.liveWatch)
+			mu.Lock()
+			hidden[id] = [2]time.Time{at, resume}
+			mu.Unlock()
 		})
 	}
 }
 
-func testBackdated(t *testing.T, s *server, id string, cr channelCreds, layout string, before, back time.Duration, exposed, liveWatch bool) {
+func testBackdated(t *testing.T, s *server, id string, cr channelCreds, layout string, before, back time.Duration, exposed, liveWatch bool) (at, resume time.Time) {
 	const seconds = 36
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Second)
 	defer cancel()
@@ -85,7 +106,7 @@ func testBackdated(t *testing.T, s *server, id string, cr channelCreds, layout s
 		}()
 	}
 	time.Sleep(before)
-	at := time.Now().Add(-back).UTC()
+	at = time.Now().Add(-back).UTC()
 	var p backdated
 	if st := s.do(t, "POST", "/api/v1/channels/"+id+"/pause", cr.HostToken, map[string]any{"at": at}, &p); st != 200 {
 		t.Fatalf("pause: %d", st)
@@ -108,7 +129,7 @@ func testBackdated(t *testing.T, s *server, id string, cr channelCreds, layout s
 	if st := s.do(t, "POST", "/api/v1/channels/"+id+"/resume", cr.HostToken, nil, &p); st != 200 || p.Pause.EndedAt == nil {
 		t.Fatalf("resume: %d", st)
 	}
-	resume := *p.Pause.EndedAt
+	resume = *p.Pause.EndedAt
 	pub.wait(t)
 	time.Sleep(8 * time.Second) // everything delayed is listed by now
 	stopViewer()
@@ -133,6 +154,7 @@ func testBackdated(t *testing.T, s *server, id string, cr channelCreds, layout s
 		}
 		probeAll(t, s, id, rend, "after the session", at, resume)
 	}
+	return at, resume
 }
 
 // probeAll checks every URL a viewer could use: every URI of the live
