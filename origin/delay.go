@@ -165,12 +165,15 @@ func (ch *Channel) scheduleDueLocked(now time.Time) {
 }
 
 // PublishDue lists every segment due now and republishes the renditions
-// whose playlist grew (the timer and the maintenance loop call it; tests
-// with an injected clock too).
+// whose playlist grew, and retries a failed Reconcile (the maintenance
+// loop calls it; tests with an injected clock too).
 func (ch *Channel) PublishDue() {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	ch.publishDueLocked()
+	if ch.reconcileBad.Swap(false) {
+		ch.kickReconcile()
+	}
 }
 
 func (ch *Channel) publishDueLocked() {
@@ -236,6 +239,7 @@ func (o *Origin) reconcileAll() error {
 			continue
 		}
 		if err := ch.Reconcile(); err != nil {
+			ch.reconcileBad.Store(true)
 			return fmt.Errorf("channel %s: %w", id, err)
 		}
 	}

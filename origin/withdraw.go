@@ -105,6 +105,7 @@ func (ch *Channel) kickReconcile() {
 	go func() {
 		defer ch.reconciling.Store(false)
 		if err := ch.Reconcile(); err != nil {
+			ch.reconcileBad.Store(true)
 			ch.o.log.Error("reconcile pauses", "channel", ch.rec.ID, "err", err)
 		}
 	}()
