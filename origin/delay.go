@@ -35,8 +35,8 @@ func (ch *Channel) delayLocked() time.Duration {
 // shorter delay lists what became due at once; a longer one never takes
 // back what is listed.
 func (ch *Channel) SetPublishDelay(d time.Duration) error {
-	if d < 0 || d > MaxPublishDelay {
-		return fmt.Errorf("publish delay %s: 0 to %s: %w", d, MaxPublishDelay, ErrInvalid)
+	if d < 0 || d > MaxPublishDelay || d >= ch.o.cfg.Retention {
+		return fmt.Errorf("publish delay %s: 0 to %s, shorter than the retention (%s): %w", d, MaxPublishDelay, ch.o.cfg.Retention, ErrInvalid)
 	}
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
