@@ -64,6 +64,7 @@ type Channel struct {
 
 	dueTimer     *time.Timer // lists delayed segments when due (guarded by mu, see delay.go)
 	dueAt        time.Time
+	delayStopped bool        // Close: no more timers
 	reconciling  atomic.Bool // a Reconcile runs in the background
 	reconcileBad atomic.Bool // the last one failed: the maintenance loop retries
 }

@@ -138,7 +138,7 @@ func (r *Rendition) advanceListed(now time.Time) int {
 // become due. Called with ch.mu held.
 func (ch *Channel) scheduleDueLocked(now time.Time) {
 	delay := ch.delayLocked()
-	if delay <= 0 {
+	if delay <= 0 || ch.delayStopped {
 		return
 	}
 	var next time.Time
@@ -162,6 +162,17 @@ func (ch *Channel) scheduleDueLocked(now time.Time) {
 		ch.dueAt = time.Time{}
 		ch.publishDueLocked()
 	})
+}
+
+// stopDue stops the due timer (Close).
+func (ch *Channel) stopDue() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.dueTimer != nil {
+		ch.dueTimer.Stop()
+	}
+	ch.dueAt = time.Time{}
+	ch.delayStopped = true
 }
 
 // PublishDue lists every segment due now and republishes the renditions
