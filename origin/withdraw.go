@@ -11,9 +11,9 @@ import (
 
 // A back-dated pause ("at" in the past) hides host video from "at". What
 // is stored but not listed yet (publish delay, or a commit in flight) is
-// re-spliced before it is listed: the slate replaces the host video of the
-// whole segment, and the stored bytes are overwritten (ReplaceSegment
-// deletes the old blob). What was already published is withdrawn: 404 at
+// re-spliced before it is listed, as the live cut would have done
+// (resplice.go), and the stored bytes are overwritten (ReplaceSegments
+// deletes the old blobs). What was already published is withdrawn: 404 at
 // its URL, EXT-X-GAP in the live playlist, left out of the replay and the
 // MP4 export, its bytes deleted; the pause says so in Exposed. The pause
 // record (synced before Pause returns) names the withdrawn segments, so a
