@@ -216,6 +216,24 @@ func (r *Rendition) reachable(seq uint64) error {
 	return nil
 }
 
+// CutSegments is the listed timeline as the cuts see it: withdrawn entries
+// count as slate (their media is left out like a pause's). Demuxed audio
+// takes its replay cuts from it (replay.SlateSpans), so that it leaves out
+// what the video leaves out.
+func (r *Rendition) CutSegments() []SegmentInfo {
+	r.ch.mu.Lock()
+	defer r.ch.mu.Unlock()
+	listed := r.segs[:r.listedIndex()]
+	out := make([]SegmentInfo, len(listed))
+	for i, s := range listed {
+		if s.Withdrawn {
+			s.Kind = "slate"
+		}
+		out[i] = s
+	}
+	return out
+}
+
 // servable is the listed timeline without withdrawn segments; the entry
 // after a withdrawn run starts a discontinuity (its media does not follow
 // the one before). Called with ch.mu held.

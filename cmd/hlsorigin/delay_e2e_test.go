@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ func TestE2EBackdatedPause(t *testing.T) {
 	var mu sync.Mutex
 	hidden := map[string][2]time.Time{} // channel -> [at, resume)
 	t.Run("sessions", func(t *testing.T) { backdatedSessions(t, s, &mu, hidden) })
-	if t.Failed() || len(hidden) != 2 {
+	if t.Failed() || len(hidden) != 3 {
 		return
 	}
 	s.stop(t)
@@ -64,6 +65,7 @@ func backdatedSessions(t *testing.T, s *server, mu *sync.Mutex, hidden map[strin
 	}{
 		{name: "delayed", layout: "abr", delay: -1, before: 8 * time.Second, back: 3 * time.Second, liveWatch: true},
 		{name: "exposed", layout: "muxed", delay: 0, before: 18 * time.Second, back: 15 * time.Second, exposed: true},
+		{name: "exposed-demuxed", layout: "demuxed", delay: 0, before: 18 * time.Second, back: 15 * time.Second, exposed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -90,8 +92,11 @@ func testBackdated(t *testing.T, s *server, id string, cr channelCreds, layout s
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Second)
 	defer cancel()
 	playlist, rends := "index.m3u8", 1
-	if layout == "abr" {
+	switch layout {
+	case "abr":
 		playlist, rends = "stream_%v.m3u8", 2
+	case "demuxed":
+		playlist, rends = "stream_%v.m3u8", 3
 	}
 	pub := startStamped(ctx, t, seconds, stampedArgs(seconds, s.base+"/ingest/"+id+"/"+playlist, cr.StreamKey, layout, false))
 	waitForSegments(t, s, id, rends, 1)
@@ -153,6 +158,16 @@ func testBackdated(t *testing.T, s *server, id string, cr channelCreds, layout s
 			t.Errorf("%s: DATERANGE X-EXPOSED-UNTIL present %v, want %v:\n%s", rend, !exposed, exposed, pl)
 		}
 		probeAll(t, s, id, rend, "after the session", at, resume)
+	}
+	// Demuxed audio leaves out of the replay what the video leaves out
+	// (the withdrawn span as well as the slate).
+	if audio := renditionNames(t, s, id, "audio"); len(audio) > 0 {
+		video := renditionNames(t, s, id, "video")[0]
+		frames, _, err := decodeStamps(ctx, s.base+"/replay/"+id+"/"+video+"/index.m3u8")
+		a := audioSeconds(t, s.base+"/replay/"+id+"/"+audio[0]+"/index.m3u8")
+		if v := float64(len(frames)) / 30; err != nil || math.Abs(a-v) > 0.5 {
+			t.Errorf("replay: audio lasts %.3f s, video %.3f s (%v)", a, v, err)
+		}
 	}
 	return at, resume
 }
