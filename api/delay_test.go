@@ -5,6 +5,9 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
+
+	"hlsorigin/origin"
 )
 
 // TestPatchPublishDelay: publish_delay is set (seconds), shown and
@@ -72,5 +75,31 @@ func TestPauseAnswerExposed(t *testing.T) {
 	decode(t, fs2.req(t, "GET", "/api/v1/channels/c/pauses", "", ""), &ps)
 	if len(ps) != 1 || ps[0].Exposed == nil {
 		t.Errorf("/pauses: %+v", ps)
+	}
+}
+
+// TestDelayedSegmentNotServed: under a publish delay, a stored segment
+// that is not listed yet answers 404 with a short cache lifetime, and the
+// channel is not live until its first segment is due.
+func TestDelayedSegmentNotServed(t *testing.T) {
+	fs := newFixtureServerCfg(t, origin.Config{DataDir: t.TempDir(), PublishDelay: time.Hour}, Options{AdminToken: testAdmin})
+	for _, path := range []string{"/live/c/index/0.m4s", "/live/c/index/2.m4s", "/live/c/index/index.m3u8", "/live/c/index.m3u8"} {
+		resp := fs.req(t, "GET", path, "", "")
+		resp.Body.Close()
+		if resp.StatusCode != 404 || resp.Header.Get("Cache-Control") != "public, max-age=1" {
+			t.Errorf("GET %s: %d, Cache-Control %q", path, resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	}
+	var v ChannelView
+	decode(t, fs.req(t, "GET", "/api/v1/channels/c", "", ""), &v)
+	if v.PublishDelay != 3600 || len(v.Renditions) != 0 {
+		t.Errorf("channel: delay %v, renditions %+v", v.PublishDelay, v.Renditions)
+	}
+	// Shortening the delay lists (and serves) what became due at once.
+	if resp := fs.req(t, "PATCH", "/api/v1/channels/c", fs.host, `{"publish_delay": 0}`); resp.StatusCode != 200 {
+		t.Fatalf("patch: %d", resp.StatusCode)
+	}
+	if resp := fs.req(t, "GET", "/live/c/index/2.m4s", "", ""); resp.StatusCode != 200 {
+		t.Errorf("after the delay went to 0: %d", resp.StatusCode)
 	}
 }

@@ -66,9 +66,11 @@ type Channel struct {
 	multivariant atomic.Pointer[Published]
 	title        atomic.Pointer[string]
 
-	dueTimer    *time.Timer // lists delayed segments when due (guarded by mu, see delay.go)
-	dueAt       time.Time
-	reconciling atomic.Bool // a Reconcile runs in the background
+	dueTimer     *time.Timer // lists delayed segments when due (guarded by mu, see delay.go)
+	dueAt        time.Time
+	delayStopped bool        // Close: no more timers
+	reconciling  atomic.Bool // a Reconcile runs in the background
+	reconcileBad atomic.Bool // the last one failed: the maintenance loop retries
 }
 
 type stagedSegment struct {

@@ -115,8 +115,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("target-duration %d: must be 0 (auto) to 60: %w", c.TargetDuration, ErrInvalid)
 	case c.WindowFactor < 3:
 		return fmt.Errorf("window-factor %.1f: RFC 8216 needs at least 3: %w", c.WindowFactor, ErrInvalid)
-	case c.PublishDelay < 0 || c.PublishDelay > MaxPublishDelay:
-		return fmt.Errorf("publish-delay %s: 0 to %s: %w", c.PublishDelay, MaxPublishDelay, ErrInvalid)
+	case c.PublishDelay < 0 || c.PublishDelay > MaxPublishDelay || c.PublishDelay >= c.Retention:
+		return fmt.Errorf("publish-delay %s: 0 to %s, shorter than the retention: %w", c.PublishDelay, MaxPublishDelay, ErrInvalid)
 	case c.MinWindowSegments < 3:
 		return fmt.Errorf("min-window-segments %d: must be at least 3: %w", c.MinWindowSegments, ErrInvalid)
 	}

@@ -35,11 +35,18 @@ func (ch *Channel) delayLocked() time.Duration {
 // shorter delay lists what became due at once; a longer one never takes
 // back what is listed.
 func (ch *Channel) SetPublishDelay(d time.Duration) error {
-	if d < 0 || d > MaxPublishDelay {
-		return fmt.Errorf("publish delay %s: 0 to %s: %w", d, MaxPublishDelay, ErrInvalid)
+	if d < 0 || d > MaxPublishDelay || d >= ch.o.cfg.Retention {
+		return fmt.Errorf("publish delay %s: 0 to %s, shorter than the retention (%s): %w", d, MaxPublishDelay, ch.o.cfg.Retention, ErrInvalid)
 	}
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
+	if d > ch.delayLocked() {
+		for _, r := range ch.rends {
+			if err := r.saveListed(); err != nil {
+				return err
+			}
+		}
+	}
 	prev := ch.rec.PublishDelayMS
 	ms := d.Milliseconds()
 	ch.rec.PublishDelayMS = &ms
@@ -49,6 +56,17 @@ func (ch *Channel) SetPublishDelay(d time.Duration) error {
 	}
 	ch.publishDueLocked()
 	return nil
+}
+
+// saveListed persists the listing frontier (before the delay grows: the
+// segments listed under the shorter one are due later under the new one,
+// and a restart must not take them back). Called with ch.mu held.
+func (r *Rendition) saveListed() error {
+	if r.rec.Listed >= r.listed {
+		return nil
+	}
+	r.rec.Listed = r.listed
+	return r.save()
 }
 
 // stored is the timeline view of r's segments. Called with ch.mu held.
@@ -120,7 +138,7 @@ func (r *Rendition) advanceListed(now time.Time) int {
 // become due. Called with ch.mu held.
 func (ch *Channel) scheduleDueLocked(now time.Time) {
 	delay := ch.delayLocked()
-	if delay <= 0 {
+	if delay <= 0 || ch.delayStopped {
 		return
 	}
 	var next time.Time
@@ -146,13 +164,27 @@ func (ch *Channel) scheduleDueLocked(now time.Time) {
 	})
 }
 
+// stopDue stops the due timer (Close).
+func (ch *Channel) stopDue() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.dueTimer != nil {
+		ch.dueTimer.Stop()
+	}
+	ch.dueAt = time.Time{}
+	ch.delayStopped = true
+}
+
 // PublishDue lists every segment due now and republishes the renditions
-// whose playlist grew (the timer and the maintenance loop call it; tests
-// with an injected clock too).
+// whose playlist grew, and retries a failed Reconcile (the maintenance
+// loop calls it; tests with an injected clock too).
 func (ch *Channel) PublishDue() {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	ch.publishDueLocked()
+	if ch.reconcileBad.Swap(false) {
+		ch.kickReconcile()
+	}
 }
 
 func (ch *Channel) publishDueLocked() {
@@ -182,6 +214,24 @@ func (r *Rendition) reachable(seq uint64) error {
 		}
 	}
 	return nil
+}
+
+// CutSegments is the listed timeline as the cuts see it: withdrawn entries
+// count as slate (their media is left out like a pause's). Demuxed audio
+// takes its replay cuts from it (replay.SlateSpans), so that it leaves out
+// what the video leaves out.
+func (r *Rendition) CutSegments() []SegmentInfo {
+	r.ch.mu.Lock()
+	defer r.ch.mu.Unlock()
+	listed := r.segs[:r.listedIndex()]
+	out := make([]SegmentInfo, len(listed))
+	for i, s := range listed {
+		if s.Withdrawn {
+			s.Kind = "slate"
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // servable is the listed timeline without withdrawn segments; the entry
@@ -218,6 +268,7 @@ func (o *Origin) reconcileAll() error {
 			continue
 		}
 		if err := ch.Reconcile(); err != nil {
+			ch.reconcileBad.Store(true)
 			return fmt.Errorf("channel %s: %w", id, err)
 		}
 	}

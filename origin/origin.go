@@ -85,6 +85,7 @@ func (o *Origin) Close() error {
 	for _, id := range o.Channels() {
 		if ch, err := o.Channel(id); err == nil {
 			ch.stopPolls()
+			ch.stopDue()
 		}
 	}
 	return o.store.Close()

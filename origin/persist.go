@@ -101,6 +101,8 @@ func (r *Rendition) load() error {
 		return storageErr("list segments", err)
 	}
 	sort.Slice(r.segs, func(i, j int) bool { return r.segs[i].Seq < r.segs[j].Seq })
+	r.listed = r.rec.Listed // listed under a shorter delay before it grew (see delay.go)
+	r.listedA.Store(r.listed)
 	if n := len(r.segs); n > 0 {
 		r.nextSeq = r.segs[n-1].Seq + 1
 		for _, s := range r.segs[max(0, n-256):] {

@@ -50,6 +50,9 @@ type renditionRecord struct {
 	SlateInits map[string]uint32 `json:"slate_inits,omitempty"`
 	// LiveOf maps a slate init version to the live init version it was built from.
 	LiveOf map[uint32]uint32 `json:"live_of,omitempty"`
+	// Listed is the listing frontier saved when the publish delay grew:
+	// what a shorter delay listed stays listed after a restart.
+	Listed uint64 `json:"listed,omitempty"`
 }
 
 // allocVer returns a new init version number.

@@ -4,18 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"sort"
 
-	"hlsorigin/slate"
 	"hlsorigin/timeline"
 )
 
 // A back-dated pause ("at" in the past) hides host video from "at". What
 // is stored but not listed yet (publish delay, or a commit in flight) is
-// re-spliced before it is listed: the slate replaces the host video of the
-// whole segment, and the stored bytes are overwritten (ReplaceSegment
-// deletes the old blob). What was already published is withdrawn: 404 at
+// re-spliced before it is listed, as the live cut would have done
+// (resplice.go), and the stored bytes are overwritten (ReplaceSegments
+// deletes the old blobs). What was already published is withdrawn: 404 at
 // its URL, EXT-X-GAP in the live playlist, left out of the replay and the
 // MP4 export, its bytes deleted; the pause says so in Exposed. The pause
 // record (synced before Pause returns) names the withdrawn segments, so a
@@ -71,7 +69,11 @@ func (r *Rendition) refreshGone() {
 			g[s.Seq] = struct{}{}
 		}
 	}
-	r.gone.Store(&g)
+	if len(g) == 0 {
+		r.gone.Store(nil) // readers skip the lookup
+	} else {
+		r.gone.Store(&g)
+	}
 	for seq := range g {
 		r.ch.o.forgetSegment(r, seq)
 	}
@@ -103,6 +105,7 @@ func (ch *Channel) kickReconcile() {
 	go func() {
 		defer ch.reconciling.Store(false)
 		if err := ch.Reconcile(); err != nil {
+			ch.reconcileBad.Store(true)
 			ch.o.log.Error("reconcile pauses", "channel", ch.rec.ID, "err", err)
 		}
 	}()
@@ -155,117 +158,6 @@ func (r *Rendition) purgeWithdrawn() (bool, error) {
 		r.segs[i], done = s, true
 	}
 	return done, nil
-}
-
-// respliceBlocked re-splices every unlisted segment a pause blocks, then
-// renumbers the discontinuities of the unlisted tail. A segment that
-// cannot be re-spliced is withdrawn instead (fail closed). Called with
-// ch.mu held.
-func (r *Rendition) respliceBlocked() (bool, error) {
-	from := r.listedIndex()
-	tail, hides := r.storedFrom(from), r.ch.hides()
-	data := map[int][]byte{}
-	for i := from; i < len(r.segs); i++ {
-		h, blocked := timeline.Blocked(tail[i-from], hides, hideMargin)
-		if !blocked {
-			continue
-		}
-		info, b, err := r.resplice(r.segs[i], r.ch.pauseByID(h.ID))
-		if err != nil {
-			r.ch.o.log.Warn("re-splice failed, segment withdrawn", "channel", r.ch.rec.ID, "rendition", r.name, "seq", r.segs[i].Seq, "err", err)
-			info = r.segs[i]
-			info.Withdrawn, info.Size, b = true, 0, nil
-		}
-		r.segs[i], data[i] = info, b
-	}
-	if len(data) == 0 {
-		return false, nil
-	}
-	changed := r.renumberDiscs(from)
-	for i := from; i < len(r.segs); i++ {
-		b, spliced := data[i]
-		if !spliced && !changed[i] {
-			continue
-		}
-		if err := r.rewrite(r.segs[i], b, spliced); err != nil {
-			return true, err
-		}
-	}
-	r.refreshGone()
-	return true, nil
-}
-
-// rewrite stores a changed entry: new bytes (nil: none) or only its meta.
-func (r *Rendition) rewrite(s SegmentInfo, data []byte, replace bool) error {
-	meta, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("encode segment meta: %w", err)
-	}
-	if !replace {
-		err = r.ch.o.store.SetSegmentMeta(r.ch.rec.ID, r.name, s.Seq, meta)
-	} else if err = r.ch.o.store.ReplaceSegment(r.ch.rec.ID, r.name, s.Seq, meta, data); err == nil && data != nil {
-		r.putHot(s.Seq, data)
-	} else if err == nil {
-		r.ch.o.forgetSegment(r, s.Seq)
-	}
-	if err != nil {
-		return storageErr(fmt.Sprintf("rewrite segment %d of %q", s.Seq, r.name), err)
-	}
-	return nil
-}
-
-// renumberDiscs recomputes discontinuities from index from on: a change of
-// init is one, and the numbering follows. It returns the indexes changed.
-func (r *Rendition) renumberDiscs(from int) map[int]bool {
-	changed := map[int]bool{}
-	for i := max(from, 1); i < len(r.segs); i++ {
-		s, prev := &r.segs[i], r.segs[i-1]
-		disc := s.Disc || s.InitVer != prev.InitVer
-		num := prev.DiscNum
-		if disc {
-			num++
-		}
-		if disc != s.Disc || num != s.DiscNum {
-			s.Disc, s.DiscNum, changed[i] = disc, num, true
-		}
-	}
-	return changed
-}
-
-// resplice turns a stored host segment into a slate segment for pause p:
-// slate video over the whole segment (its host audio kept, or muted).
-func (r *Rendition) resplice(info SegmentInfo, p *Pause) (SegmentInfo, []byte, error) {
-	in := r.inits[info.InitVer]
-	if p == nil || in == nil || info.InitVer != r.rec.InitVer {
-		return info, nil, fmt.Errorf("%w: segment %d under init %d (live init %d)", errNoResplice, info.Seq, info.InitVer, r.rec.InitVer)
-	}
-	v, _ := in.Video()
-	body, err := r.storedBytes(info.Seq)
-	if err != nil {
-		return info, nil, err
-	}
-	sl := r.ch.o.slates.variant(p.Slate.ID, v.Width, v.Height)
-	cut := slate.Cut{PauseAt: math.Inf(-1), ResumeAt: math.Inf(1), Mute: p.Audio == "mute"}
-	if a, ok := in.Audio(); ok && cut.Mute {
-		if cut.Silence, err = r.ch.o.silence(a.SampleRate, a.Channels); err != nil {
-			return info, nil, err
-		}
-	}
-	out, err := slate.Splice(body, in.MP4, sl, cut)
-	if err != nil || len(out) != 1 || out[0].Kind != slate.PartSlate {
-		return info, nil, fmt.Errorf("%w: segment %d: %d parts, %v", errNoResplice, info.Seq, len(out), err)
-	}
-	ver, err := r.slateInit(in, v.ID, sl, p.Audio)
-	if err != nil {
-		return info, nil, err
-	}
-	o := out[0]
-	n := info
-	n.Kind, n.InitVer, n.Start, n.Duration, n.Size, n.Frames, n.CutBy = "slate", ver, o.Start, o.Duration, len(o.Data), o.VideoSamples, p.ID
-	if err := r.partTracks(&n, part{initVer: ver, data: o.Data}); err != nil {
-		return info, nil, err
-	}
-	return n, o.Data, nil
 }
 
 // storedBytes reads a segment regardless of listing (hot set, else store).

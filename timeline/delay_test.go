@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -89,8 +90,8 @@ func TestHides(t *testing.T) {
 		{"pause inside the margin of its end", Hide{At: dlyAt(6.1)}, s, true},
 		{"pause inside", Hide{At: dlyAt(5)}, s, true},
 		{"pause before", Hide{At: dlyAt(1)}, s, true},
-		{"ended before it", Hide{At: dlyAt(1), End: ptr(dlyAt(4))}, s, false},
-		{"ended inside", Hide{At: dlyAt(1), End: ptr(dlyAt(5))}, s, true},
+		{"ended before it", Hide{At: dlyAt(1), End: dlyPtr(dlyAt(4))}, s, false},
+		{"ended inside", Hide{At: dlyAt(1), End: dlyPtr(dlyAt(5))}, s, true},
 		{"late arrival maps later", Hide{At: dlyAt(8)}, late, true},
 		{"ended at 10, late segment", Hide{At: dlyAt(1), End: &end}, late, true},
 		{"PDT ahead of arrival: arrival bounds capture", Hide{At: dlyAt(5.5)}, ahead, false},
@@ -104,7 +105,7 @@ func TestHides(t *testing.T) {
 	}
 }
 
-func ptr(t time.Time) *time.Time { return &t }
+func dlyPtr(t time.Time) *time.Time { return &t }
 
 func TestWithdraw(t *testing.T) {
 	segs := dlySegs(6)
@@ -159,5 +160,50 @@ func TestNextDueAndMerge(t *testing.T) {
 	}
 	if Merge(nil, b) != b || Merge(a, nil) != a || Merge(nil, nil) != nil {
 		t.Error("merge with nil")
+	}
+}
+
+// TestDelayProperties: over random timelines, Listable lists a prefix in
+// which every segment is due and unblocked (and never fewer than before),
+// and Withdraw picks exactly the listed host segments the pause hides,
+// inside the exposed interval.
+func TestDelayProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for iter := 0; iter < 2000; iter++ {
+		segs := dlySegs(1 + rng.IntN(12))
+		for i := range segs {
+			segs[i].Arrived = segs[i].Arrived.Add(time.Duration(rng.IntN(3000)) * time.Millisecond)
+			segs[i].Host = rng.IntN(5) > 0
+		}
+		h := Hide{ID: "p", At: dlyAt(rng.Float64() * 24), Received: dlyAt(rng.Float64() * 30)}
+		delay := time.Duration(rng.IntN(8)) * time.Second
+		now := dlyAt(rng.Float64() * 40)
+		prev := rng.IntN(len(segs) + 1)
+		n := Listable(segs, prev, delay, now, []Hide{h}, 0)
+		if n < prev || n > len(segs) {
+			t.Fatalf("iter %d: listable %d from %d of %d", iter, n, prev, len(segs))
+		}
+		for i := prev; i < n; i++ {
+			if _, b := Blocked(segs[i], []Hide{h}, 0); b || segs[i].Arrived.Add(delay).After(now) {
+				t.Fatalf("iter %d: segment %d listed while blocked %v or not due", iter, i, b)
+			}
+		}
+		idx, iv := Withdraw(segs, n, h, 0)
+		picked := map[int]bool{}
+		for _, i := range idx {
+			picked[i] = true
+			_, end := segs[i].latest()
+			if iv == nil || end.After(iv.Until) || iv.From.After(h.At) {
+				t.Fatalf("iter %d: segment %d outside the exposed interval %v", iter, i, iv)
+			}
+		}
+		for i := 0; i < n; i++ {
+			if want := segs[i].Host && Hides(h, segs[i], 0); want != picked[i] {
+				t.Fatalf("iter %d: segment %d picked %v, hidden host %v", iter, i, picked[i], want)
+			}
+		}
+		if (iv == nil) != (len(idx) == 0) {
+			t.Fatalf("iter %d: exposed %v with %d picked", iter, iv, len(idx))
+		}
 	}
 }

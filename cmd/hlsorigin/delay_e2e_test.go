@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,20 +32,40 @@ type backdated struct {
 // past names the published part as exposed and withdraws it. Either way no
 // frame captured in [at, resume) is reachable by any URL: the live
 // playlist (a viewer, and every URI it lists), every segment sequence
-// number, the replay (pauses kept or left out) and the MP4 export.
+// number, the replay (pauses kept or left out) and the MP4 export. After a
+// restart over the same data, none of it is reachable either.
 func TestE2EBackdatedPause(t *testing.T) {
 	needTool(t, "ffmpeg")
-	s := startServer(t, t.TempDir(), "-publish-delay", "6s")
+	dir := t.TempDir()
+	s := startServer(t, dir, "-publish-delay", "6s")
+	var mu sync.Mutex
+	hidden := map[string][2]time.Time{} // channel -> [at, resume)
+	t.Run("sessions", func(t *testing.T) { backdatedSessions(t, s, &mu, hidden) })
+	if t.Failed() || len(hidden) != 3 {
+		return
+	}
+	s.stop(t)
+	s = startServer(t, dir, "-publish-delay", "6s")
+	for id, iv := range hidden {
+		for _, rend := range renditionNames(t, s, id, "video") {
+			probeAll(t, s, id, rend, "after a restart", iv[0], iv[1])
+		}
+	}
+}
+
+func backdatedSessions(t *testing.T, s *server, mu *sync.Mutex, hidden map[string][2]time.Time) {
 	for _, tc := range []struct {
 		name      string
+		layout    string
 		delay     float64 // channel publish_delay; <0: the server's
 		before    time.Duration
 		back      time.Duration
 		exposed   bool
 		liveWatch bool
 	}{
-		{name: "delayed", delay: -1, before: 8 * time.Second, back: 3 * time.Second, liveWatch: true},
-		{name: "exposed", delay: 0, before: 18 * time.Second, back: 15 * time.Second, exposed: true},
+		{name: "delayed", layout: "abr", delay: -1, before: 8 * time.Second, back: 3 * time.Second, liveWatch: true},
+		{name: "exposed", layout: "muxed", delay: 0, before: 18 * time.Second, back: 15 * time.Second, exposed: true},
+		{name: "exposed-demuxed", layout: "demuxed", delay: 0, before: 18 * time.Second, back: 15 * time.Second, exposed: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -58,17 +79,27 @@ func TestE2EBackdatedPause(t *testing.T) {
 					t.Fatalf("patch publish_delay: %d %+v", st, v)
 				}
 			}
-			testBackdated(t, s, id, cr, tc.before, tc.back, tc.exposed, tc.liveWatch)
+			at, resume := testBackdated(t, s, id, cr, tc.layout, tc.before, tc.back, tc.exposed, tc.liveWatch)
+			mu.Lock()
+			hidden[id] = [2]time.Time{at, resume}
+			mu.Unlock()
 		})
 	}
 }
 
-func testBackdated(t *testing.T, s *server, id string, cr channelCreds, before, back time.Duration, exposed, liveWatch bool) {
+func testBackdated(t *testing.T, s *server, id string, cr channelCreds, layout string, before, back time.Duration, exposed, liveWatch bool) (at, resume time.Time) {
 	const seconds = 36
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Second)
 	defer cancel()
-	pub := startStamped(ctx, t, seconds, stampedArgs(seconds, s.base+"/ingest/"+id+"/index.m3u8", cr.StreamKey, "muxed", false))
-	waitForSegments(t, s, id, 1, 1)
+	playlist, rends := "index.m3u8", 1
+	switch layout {
+	case "abr":
+		playlist, rends = "stream_%v.m3u8", 2
+	case "demuxed":
+		playlist, rends = "stream_%v.m3u8", 3
+	}
+	pub := startStamped(ctx, t, seconds, stampedArgs(seconds, s.base+"/ingest/"+id+"/"+playlist, cr.StreamKey, layout, false))
+	waitForSegments(t, s, id, rends, 1)
 	var live []frameStamp
 	var wg sync.WaitGroup
 	viewCtx, stopViewer := context.WithCancel(ctx)
@@ -80,7 +111,7 @@ func testBackdated(t *testing.T, s *server, id string, cr channelCreds, before, 
 		}()
 	}
 	time.Sleep(before)
-	at := time.Now().Add(-back).UTC()
+	at = time.Now().Add(-back).UTC()
 	var p backdated
 	if st := s.do(t, "POST", "/api/v1/channels/"+id+"/pause", cr.HostToken, map[string]any{"at": at}, &p); st != 200 {
 		t.Fatalf("pause: %d", st)
@@ -96,12 +127,14 @@ func testBackdated(t *testing.T, s *server, id string, cr channelCreds, before, 
 	}
 	// Right after the pause nothing captured from at is reachable (the
 	// resume is later: [at, now) is the interval to check).
-	probeAll(t, s, id, "right after the pause", at, time.Now())
+	for _, rend := range renditionNames(t, s, id, "video") {
+		probeAll(t, s, id, rend, "right after the pause", at, time.Now())
+	}
 	time.Sleep(8 * time.Second)
 	if st := s.do(t, "POST", "/api/v1/channels/"+id+"/resume", cr.HostToken, nil, &p); st != 200 || p.Pause.EndedAt == nil {
 		t.Fatalf("resume: %d", st)
 	}
-	resume := *p.Pause.EndedAt
+	resume = *p.Pause.EndedAt
 	pub.wait(t)
 	time.Sleep(8 * time.Second) // everything delayed is listed by now
 	stopViewer()
@@ -119,21 +152,35 @@ func testBackdated(t *testing.T, s *server, id string, cr channelCreds, before, 
 	if len(ps) != 1 || (ps[0].Exposed != nil) != exposed {
 		t.Errorf("/pauses: %+v, exposed want %v", ps, exposed)
 	}
-	_, pl, _ := s.get(t, "/live/"+id+"/index/index.m3u8")
-	if exposed != strings.Contains(string(pl), "X-EXPOSED-UNTIL=") && strings.Contains(string(pl), "pause-"+p.Pause.ID) {
-		t.Errorf("DATERANGE X-EXPOSED-UNTIL present %v, want %v:\n%s", !exposed, exposed, pl)
+	for _, rend := range renditionNames(t, s, id, "video") {
+		_, pl, _ := s.get(t, "/live/"+id+"/"+rend+"/index.m3u8")
+		if exposed != strings.Contains(string(pl), "X-EXPOSED-UNTIL=") && strings.Contains(string(pl), "pause-"+p.Pause.ID) {
+			t.Errorf("%s: DATERANGE X-EXPOSED-UNTIL present %v, want %v:\n%s", rend, !exposed, exposed, pl)
+		}
+		probeAll(t, s, id, rend, "after the session", at, resume)
 	}
-	probeAll(t, s, id, "after the session", at, resume)
+	// Demuxed audio leaves out of the replay what the video leaves out
+	// (the withdrawn span as well as the slate).
+	if audio := renditionNames(t, s, id, "audio"); len(audio) > 0 {
+		video := renditionNames(t, s, id, "video")[0]
+		frames, _, err := decodeStamps(ctx, s.base+"/replay/"+id+"/"+video+"/index.m3u8")
+		a := audioSeconds(t, s.base+"/replay/"+id+"/"+audio[0]+"/index.m3u8")
+		if v := float64(len(frames)) / 30; err != nil || math.Abs(a-v) > 0.5 {
+			t.Errorf("replay: audio lasts %.3f s, video %.3f s (%v)", a, v, err)
+		}
+	}
+	return at, resume
 }
 
 // probeAll checks every URL a viewer could use: every URI of the live
 // media playlist, every segment sequence number (with each init), the
 // replay with pauses kept and omitted, the MP4 export.
-func probeAll(t *testing.T, s *server, id, when string, at, resume time.Time) {
+func probeAll(t *testing.T, s *server, id, rend, when string, at, resume time.Time) {
 	t.Helper()
+	when = rend + " " + when
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	base := "/live/" + id + "/index/"
+	base := "/live/" + id + "/" + rend + "/"
 	var inits []string
 	for v := 1; v <= 8; v++ {
 		if st, _, _ := s.get(t, base+fmt.Sprintf("init-%d.mp4", v)); st == 200 {
@@ -182,14 +229,14 @@ func probeAll(t *testing.T, s *server, id, when string, at, resume time.Time) {
 	}
 	checkOutside(t, when+": direct segment URLs", direct, at, resume, true)
 	for _, q := range []string{"", "?pauses=keep"} {
-		frames, _, err := decodeStamps(ctx, s.base+"/replay/"+id+"/index/index.m3u8"+q)
+		frames, _, err := decodeStamps(ctx, s.base+"/replay/"+id+"/"+rend+"/index.m3u8"+q)
 		if err != nil {
 			t.Fatalf("%s: replay%s: %v", when, q, err)
 		}
 		checkOutside(t, when+": replay"+q, frames, at, resume, true)
 	}
 	file := filepath.Join(dir, "export.mp4")
-	fetchMP4(t, s.base+"/replay/"+id+".mp4", file)
+	fetchMP4(t, s.base+"/replay/"+id+".mp4?rendition="+rend, file)
 	frames, _, err := decodeStamps(ctx, file)
 	if err != nil {
 		t.Fatalf("%s: export: %v", when, err)

@@ -5,55 +5,96 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
 
-// ReplaceSegment overwrites a stored segment: its index entry then points
-// at data (nil: no bytes at all, a withdrawn segment) with meta, and the
-// blob it pointed at before is deleted, so the old bytes are not readable
-// through any key. The swap of the index entry is one meta txn, which also
-// records the old blob in a trash key; the blob is deleted after it (and
-// by Open, when a crash came in between). Deleted values leave the disk
-// when Badger compacts the bucket or the bucket is pruned.
+// SegmentPut is one entry of ReplaceSegments.
+type SegmentPut struct {
+	Seq  uint64
+	Meta []byte
+	Data []byte    // the new bytes; nil: none (a withdrawn segment), unless Keep
+	Keep bool      // keep the bytes stored at Seq, change only Meta
+	At   time.Time // bucket time of a sequence number not stored yet
+}
+
+// ReplaceSegment overwrites one stored segment (see ReplaceSegments).
 func (s *Store) ReplaceSegment(ch, rend string, seq uint64, meta, data []byte) error {
+	return s.ReplaceSegments(ch, rend, []SegmentPut{{Seq: seq, Meta: meta, Data: data}})
+}
+
+// ReplaceSegments overwrites stored segments of a rendition at once (and
+// adds the sequence numbers not stored yet): the new bytes are written
+// first, then every index entry is swapped in one meta txn, which also
+// records the blobs they pointed at in trash keys; those blobs are deleted
+// after it (and by EmptyTrash after a crash in between). So the old bytes
+// are not readable through any key afterwards, and a crash leaves either
+// the old entries or the new ones, never a mix. Deleted values leave the
+// disk when Badger compacts the bucket, or with the bucket at retention.
+func (s *Store) ReplaceSegments(ch, rend string, puts []SegmentPut) error {
 	if err := s.enter(); err != nil {
 		return err
 	}
 	defer s.leave()
-	k, err := segmentKey(ch, rend, seq)
-	if err != nil {
-		return fmt.Errorf("replace segment: %w", err)
+	type swap struct {
+		key      []byte
+		ref, old SegmentRef
+		hadOld   bool
 	}
-	v, err := s.get("replace segment", k)
-	if err != nil {
-		return err
-	}
-	old, err := decodeRef(v)
-	if err != nil {
-		return fmt.Errorf("replace segment: %w", err)
-	}
-	ref := SegmentRef{Bucket: old.Bucket, At: old.At, sum: crc32.Checksum(nil, castagnoli)}
-	if data != nil {
-		if ref, err = s.putBlob("replace segment", k, old.At, data); err != nil {
-			return err
+	swaps := make([]swap, 0, len(puts))
+	for _, p := range puts {
+		k, err := segmentKey(ch, rend, p.Seq)
+		if err != nil {
+			return fmt.Errorf("replace segment: %w", err)
 		}
-	}
-	ref.Meta = meta
-	trash := trashKey(old.Bucket, blobKey(k, old.nonce))
-	err = s.update("replace segment", func(txn *badger.Txn) error {
-		if err := txn.Set(k, ref.encode()); err != nil {
+		sw := swap{key: k}
+		if v, err := s.get("replace segment", k); err == nil {
+			if sw.old, err = decodeRef(v); err != nil {
+				return fmt.Errorf("replace segment: %w", err)
+			}
+			sw.hadOld = true
+		} else if !errors.Is(err, ErrNotFound) || p.Keep {
 			return err
+		} else {
+			sw.old.At = p.At
 		}
-		if ref.Bucket != old.Bucket {
-			if err := txn.Delete(memberKey(old.Bucket, k)); err != nil {
+		switch {
+		case p.Keep:
+			sw.ref = sw.old
+		case p.Data != nil:
+			if sw.ref, err = s.putBlob("replace segment", k, sw.old.At, p.Data); err != nil {
 				return err
 			}
+		default:
+			sw.ref = SegmentRef{Bucket: s.bk.startOf(sw.old.At), At: sw.old.At, sum: crc32.Checksum(nil, castagnoli)}
+			if sw.hadOld {
+				sw.ref.Bucket = sw.old.Bucket
+			}
 		}
-		if err := txn.Set(memberKey(ref.Bucket, k), nil); err != nil {
-			return err
+		sw.ref.Meta = p.Meta
+		swaps = append(swaps, sw)
+	}
+	err := s.update("replace segments", func(txn *badger.Txn) error {
+		for _, sw := range swaps {
+			if err := txn.Set(sw.key, sw.ref.encode()); err != nil {
+				return err
+			}
+			if sw.hadOld && sw.ref.Bucket != sw.old.Bucket {
+				if err := txn.Delete(memberKey(sw.old.Bucket, sw.key)); err != nil {
+					return err
+				}
+			}
+			if err := txn.Set(memberKey(sw.ref.Bucket, sw.key), nil); err != nil {
+				return err
+			}
+			if sw.hadOld && sw.ref.nonce != sw.old.nonce {
+				if err := txn.Set(trashKey(sw.old.Bucket, blobKey(sw.key, sw.old.nonce)), nil); err != nil {
+					return err
+				}
+			}
 		}
-		return txn.Set(trash, nil)
+		return nil
 	})
 	if err != nil {
 		return err
@@ -64,22 +105,7 @@ func (s *Store) ReplaceSegment(ch, rend string, seq uint64, meta, data []byte) e
 // SetSegmentMeta rewrites the caller's metadata of a stored segment (its
 // bytes stay).
 func (s *Store) SetSegmentMeta(ch, rend string, seq uint64, meta []byte) error {
-	if err := s.enter(); err != nil {
-		return err
-	}
-	defer s.leave()
-	k, err := segmentKey(ch, rend, seq)
-	if err != nil {
-		return fmt.Errorf("set segment meta: %w", err)
-	}
-	return s.update("set segment meta", func(txn *badger.Txn) error {
-		ref, err := getRef(txn, k)
-		if err != nil {
-			return err
-		}
-		ref.Meta = meta
-		return txn.Set(k, ref.encode())
-	})
+	return s.ReplaceSegments(ch, rend, []SegmentPut{{Seq: seq, Meta: meta, Keep: true}})
 }
 
 // EmptyTrash deletes the blobs that replaced segments left behind (a

@@ -71,8 +71,43 @@ func TestReplaceSegmentDeletesOldBytes(t *testing.T) {
 	if ks, _ := s.keys("trash", []byte{preTrash[0], sep}); len(ks) != 0 {
 		t.Errorf("%d trash keys left", len(ks))
 	}
-	if err := s.ReplaceSegment("c", "r", 99, nil, nil); !errors.Is(err, ErrNotFound) {
-		t.Errorf("replace of a missing segment: %v", err)
+	if err := s.SetSegmentMeta("c", "r", 99, nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("meta of a missing segment: %v", err)
+	}
+}
+
+// TestReplaceSegmentsShifts: one batch splits seq 1 in two and moves seq 2
+// to 3 (copied bytes), adding a sequence number; every old blob is gone.
+func TestReplaceSegmentsShifts(t *testing.T) {
+	s := openTest(t, Options{Now: newClock(t0).Now})
+	old := map[uint64]SegmentRef{}
+	for seq := uint64(0); seq < 3; seq++ {
+		if err := s.PutSegment("c", "r", seq, t0, []byte{byte(seq)}, payload(seq, 4000)); err != nil {
+			t.Fatal(err)
+		}
+		_, old[seq], _ = s.Segment("c", "r", seq)
+	}
+	puts := []SegmentPut{
+		{Seq: 1, Meta: []byte("live part"), Data: payload(10, 1000)},
+		{Seq: 2, Meta: []byte("slate part"), Data: payload(11, 900)},
+		{Seq: 3, Meta: []byte("moved"), Data: payload(2, 4000), At: t0},
+	}
+	if err := s.ReplaceSegments("c", "r", puts); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range puts {
+		got, ref, err := s.Segment("c", "r", p.Seq)
+		if err != nil || !bytes.Equal(got, p.Data) || string(ref.Meta) != string(p.Meta) {
+			t.Errorf("seq %d: %v, meta %q", p.Seq, err, ref.Meta)
+		}
+	}
+	for _, seq := range []uint64{1, 2} {
+		if blobReadable(t, s, "c", "r", seq, old[seq]) {
+			t.Errorf("old blob of seq %d still readable", seq)
+		}
+	}
+	if got, _, _ := s.Segment("c", "r", 0); !bytes.Equal(got, payload(0, 4000)) {
+		t.Error("seq 0 changed")
 	}
 }
 
