@@ -217,3 +217,74 @@ func dateRangeOf(t *testing.T, r *Rendition) map[string]string {
 	}
 	return nil
 }
+
+// TestCodecsCoverSlate: before any pause the multivariant's CODECS already
+// covers the slate the variant would splice in (the bundled slates are H.264
+// Main 4.0, the fixture Main 3.0), and after a pause the checker finds every
+// init the media playlist maps (host and slate) covered, at the variant's
+// resolution.
+func TestCodecsCoverSlate(t *testing.T) {
+	c := newClock()
+	o := openTest(t, t.TempDir(), c)
+	defer o.Close()
+	ch := newTestChannel(t, o, "cc")
+	m := fixtures.Muxed()
+	startLive(t, ch, c, m)
+	before := multivariantBody(t, ch)
+	if _, err := ch.Pause(PauseRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch, m.SegmentNames[1], m.Segments[1])
+	ingestOK(t, ch, m.PlaylistName, playlistFor(m, 1))
+	if after := multivariantBody(t, ch); after != before {
+		t.Errorf("the multivariant changed at the pause:\n%s\n%s", before, after)
+	}
+	r, _ := ch.Rendition("index")
+	pl, _ := r.Playlist()
+	attrs := streamInf(t, before)
+	lookup := func(uri string) (hlscheck.InitInfo, error) {
+		var ver uint32
+		if _, err := fmt.Sscanf(uri, "init-%d.mp4", &ver); err != nil {
+			return hlscheck.InitInfo{}, err
+		}
+		in, err := r.InitInfo(ver)
+		if err != nil {
+			return hlscheck.InitInfo{}, err
+		}
+		var info hlscheck.InitInfo
+		for _, tr := range in.Tracks {
+			info.Codecs = append(info.Codecs, tr.Codec)
+			if tr.Kind == segments.KindVideo {
+				info.Width, info.Height = tr.Width, tr.Height
+			}
+		}
+		return info, nil
+	}
+	if !strings.Contains(string(pl.Body), "init-2.mp4") {
+		t.Fatalf("no slate init in\n%s", pl.Body)
+	}
+	if err := hlscheck.CheckCodecs(attrs["CODECS"], attrs["RESOLUTION"], pl.Body, lookup); err != nil {
+		t.Error(err)
+	}
+	in, _ := r.InitInfo(1)
+	host, _ := in.Video()
+	if err := hlscheck.CheckCodecs(host.Codec+",mp4a.40.2", attrs["RESOLUTION"], pl.Body, lookup); err == nil {
+		t.Errorf("the host's own codec %s passes for the slate too: the test proves nothing", host.Codec)
+	}
+}
+
+func streamInf(t *testing.T, body string) map[string]string {
+	t.Helper()
+	for _, l := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(l, "#EXT-X-STREAM-INF:"); ok {
+			a, err := manifest.ParseAttributes(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+	}
+	t.Fatalf("no EXT-X-STREAM-INF in\n%s", body)
+	return nil
+}

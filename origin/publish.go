@@ -92,6 +92,7 @@ func (r *Rendition) updateInfo() {
 	if v, ok := in.Video(); ok {
 		info.Kind, info.Width, info.Height = "video", v.Width, v.Height
 		codecs = append(codecs, v.Codec)
+		info.SlateCodecs = r.slateCodecsOf(v.Width, v.Height)
 	}
 	if a, ok := in.Audio(); ok {
 		if info.Kind == "" {
@@ -196,7 +197,7 @@ func multivariantModel(video, audio []RenditionInfo) manifest.Multivariant {
 	}
 	for _, v := range video {
 		vr := manifest.Variant{URI: MediaURI(v.Name), Bandwidth: v.Bandwidth, AverageBandwidth: v.AverageBandwidth,
-			Codecs: v.Codecs, Width: v.Width, Height: v.Height, FrameRate: v.FrameRate}
+			Codecs: variantCodecs(v.Codecs, v.SlateCodecs), Width: v.Width, Height: v.Height, FrameRate: v.FrameRate}
 		if !v.HasAudio && len(audio) > 0 {
 			vr.Audio = audioGroup
 			vr.Bandwidth += aBW
