@@ -18,20 +18,33 @@ import (
 // playlist; after is called after every segment.
 func loopABR(t *testing.T, ch *Channel, c *clock, n int, master bool, after func(k int)) {
 	t.Helper()
-	rends := fixtures.ABR()
 	if master {
 		ingestOK(t, ch, "master.m3u8", fixtures.ABRMaster())
 	}
+	for _, r := range fixtures.ABR() {
+		ingestOK(t, ch, r.InitName, r.Init)
+	}
+	loopABRRange(t, ch, c, 0, n, after)
+}
+
+// loopABRFrom goes on publishing segments from to to (exclusive).
+func loopABRFrom(t *testing.T, ch *Channel, c *clock, from, to int) {
+	t.Helper()
+	loopABRRange(t, ch, c, from, to, func(int) {})
+}
+
+func loopABRRange(t *testing.T, ch *Channel, c *clock, from, to int, after func(k int)) {
+	t.Helper()
+	rends := fixtures.ABR()
 	ins := make([]*segments.Init, len(rends))
 	for i, r := range rends {
-		ingestOK(t, ch, r.InitName, r.Init)
 		in, err := segments.ParseInit(r.Init)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ins[i] = in
 	}
-	for k := 0; k < n; k++ {
+	for k := from; k < to; k++ {
 		c.Advance(2 * time.Second)
 		for i, r := range rends {
 			j := k % len(r.Segments)

@@ -68,6 +68,9 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 		st.Close()
 		return nil, fmt.Errorf("default slate: %w", err)
 	}
+	if !cfg.NoSlateSizes {
+		o.slates.sizer.init(cfg.Logger)
+	}
 	if o.lib, err = newSlateLibrary(o); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("slate library: %w", err)
@@ -87,6 +90,7 @@ func (o *Origin) Close() error {
 			ch.stopPolls()
 		}
 	}
+	o.slates.stopSizing()
 	return o.store.Close()
 }
 

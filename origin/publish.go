@@ -93,6 +93,7 @@ func (r *Rendition) updateInfo() {
 		info.Kind, info.Width, info.Height = "video", v.Width, v.Height
 		codecs = append(codecs, v.Codec)
 		info.SlateCodecs = r.slateCodecsOf(v.Width, v.Height)
+		r.ch.o.slates.ensureSizes(v.Width, v.Height)
 	}
 	if a, ok := in.Audio(); ok {
 		if info.Kind == "" {
