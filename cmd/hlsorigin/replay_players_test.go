@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"hlsorigin/manifest"
 	"hlsorigin/manifest/hlscheck"
+	"hlsorigin/segments"
 )
 
 // replayURLs fetches the replay multivariant and every media playlist it
@@ -166,6 +168,8 @@ func checkReplayPlayers(t *testing.T, ctx context.Context, base, id string) {
 	for _, m := range replayURLs(t, mv) {
 		checkContinuous(t, ctx, m)
 	}
+	checkVariantCodecs(t, mv)
+	checkVariantCodecs(t, mv+"?pauses=keep") // the slate segments too
 	play(t, ctx, 120*time.Second, []string{"error", "invalid"}, "ffmpeg", "-hide_banner", "-nostdin", "-v", "error",
 		"-i", mv, "-map", "0", "-f", "null", "-")
 	if needTool(t, "gst-launch-1.0") != "" {
@@ -185,5 +189,64 @@ func checkReplayPlayers(t *testing.T, ctx context.Context, base, id string) {
 			name, args = "runuser", append([]string{"-u", "nobody", "--", "cvlc"}, args...)
 		}
 		play(t, ctx, 150*time.Second, []string{"demux error", "adaptive error", "decoder error", "input error", "packetizer error"}, name, args...)
+	}
+}
+
+// checkVariantCodecs runs the checker rule "CODECS covers every segment"
+// on every variant of a multivariant: each init its media playlists map
+// (its AUDIO group's too) is fetched and parsed, and must be covered by
+// the variant's CODECS and (video) have its RESOLUTION.
+func checkVariantCodecs(t *testing.T, multivariant string) {
+	t.Helper()
+	body := string(mustGet(t, multivariant))
+	groups := map[string][]string{} // AUDIO group -> rendition playlist URLs
+	lines := strings.Split(body, "\n")
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, "#EXT-X-MEDIA:"); ok {
+			a, err := manifest.ParseAttributes(v)
+			if err == nil && a["URI"] != "" {
+				groups[a["GROUP-ID"]] = append(groups[a["GROUP-ID"]], resolveURL(t, multivariant, a["URI"]))
+			}
+		}
+	}
+	checked := 0
+	for i, l := range lines {
+		v, ok := strings.CutPrefix(l, "#EXT-X-STREAM-INF:")
+		if !ok || i+1 >= len(lines) {
+			continue
+		}
+		a, err := manifest.ParseAttributes(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(u, resolution string) {
+			if err := hlscheck.CheckCodecs(a["CODECS"], resolution, mustGet(t, u), initLookup(t, u)); err != nil {
+				t.Errorf("%s (variant %s): %v", u, lines[i+1], err)
+			}
+			checked++
+		}
+		check(resolveURL(t, multivariant, lines[i+1]), a["RESOLUTION"])
+		for _, u := range groups[a["AUDIO"]] {
+			check(u, "")
+		}
+	}
+	t.Logf("%s: CODECS and RESOLUTION cover every init of %d playlists", multivariant, checked)
+}
+
+// initLookup fetches and parses the init segments a playlist maps.
+func initLookup(t *testing.T, playlist string) hlscheck.InitLookup {
+	return func(uri string) (hlscheck.InitInfo, error) {
+		in, err := segments.ParseInit(mustGet(t, resolveURL(t, playlist, uri)))
+		if err != nil {
+			return hlscheck.InitInfo{}, err
+		}
+		var info hlscheck.InitInfo
+		for _, tr := range in.Tracks {
+			info.Codecs = append(info.Codecs, tr.Codec)
+			if tr.Kind == segments.KindVideo {
+				info.Width, info.Height = tr.Width, tr.Height
+			}
+		}
+		return info, nil
 	}
 }
