@@ -24,6 +24,9 @@ type channelRecord struct {
 	PendingInits []string `json:"pending_inits,omitempty"`
 	// PollOptions open each pause's audience poll (empty: DefaultPollOptions).
 	PollOptions []string `json:"poll_options,omitempty"`
+	// Declared is the BANDWIDTH the encoder's multivariant declares, by
+	// rendition (see bandwidth.go).
+	Declared map[string]uint32 `json:"declared,omitempty"`
 }
 
 // Channel is one live stream: its renditions and their timelines. Ingest
@@ -51,8 +54,7 @@ type Channel struct {
 	recentOrder  []string
 	anchor       anchor
 	lastIngest   time.Time
-	pauses       []Pause           // retained pauses, oldest first; the last may be open
-	declared     map[string]uint32 // rendition -> BANDWIDTH the encoder's multivariant declares
+	pauses       []Pause // retained pauses, oldest first; the last may be open
 
 	events events
 	chat   chatLog

@@ -98,8 +98,8 @@ func TestMultivariantStable(t *testing.T) {
 	for _, master := range []bool{true, false} {
 		t.Run(fmt.Sprintf("master=%v", master), func(t *testing.T) {
 			c := newClock()
-			o := openTest(t, t.TempDir(), c)
-			defer o.Close()
+			dir := t.TempDir()
+			o := openTest(t, dir, c)
 			ch := newTestChannel(t, o, "mv")
 			var bodies []string
 			loopABR(t, ch, c, 60, master, func(k int) {
@@ -117,6 +117,13 @@ func TestMultivariantStable(t *testing.T) {
 			// fixtures/abr/master.m3u8 declares 400400 for stream_1, audio included.
 			if declared := strings.Contains(last, "BANDWIDTH=400400,"); declared != master {
 				t.Errorf("declared bandwidth used: %v, want %v:\n%s", declared, master, last)
+			}
+			o.Close()
+			o2 := openTest(t, dir, c)
+			defer o2.Close()
+			ch2, _ := o2.Channel("mv")
+			if again := multivariantBody(t, ch2); again != last {
+				t.Errorf("the multivariant changed across a restart:\n%s\n%s", last, again)
 			}
 		})
 	}

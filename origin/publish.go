@@ -110,20 +110,14 @@ func (r *Rendition) updateInfo() {
 // measure sets bandwidth and average bandwidth (advertised, see
 // advertised: stable across segments) and frame rate.
 func (r *Rendition) measure(info *RenditionInfo) {
-	n := min(len(r.segs), 8)
-	var bits, secs, peak, frames float64
-	for _, s := range r.segs[len(r.segs)-n:] {
-		if s.Duration <= 0 || s.Kind != "" { // slate segments say nothing of the encoder
-			continue
-		}
-		bits += float64(s.Size * 8)
-		secs += s.Duration
-		peak = math.Max(peak, float64(s.Size*8)/s.Duration)
-		frames += float64(s.Frames)
+	if !r.bw.set {
+		r.replayAdvertised()
 	}
+	n := min(len(r.segs), measureWindow)
+	peak, avg, secs, frames := windowRate(r.segs[len(r.segs)-n:])
 	switch {
 	case secs > 0:
-		info.Bandwidth, info.AverageBandwidth = r.bw.update(r.rec.InitVer, uint32(peak), uint32(bits/secs), r.ch.declared[r.name])
+		info.Bandwidth, info.AverageBandwidth = r.bw.update(r.rec.InitVer, uint32(peak), uint32(avg), r.ch.rec.Declared[r.name])
 	case r.bw.set:
 		info.Bandwidth, info.AverageBandwidth = r.bw.peak, r.bw.avg
 	}
