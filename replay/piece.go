@@ -110,6 +110,11 @@ func ParsePiece(seq uint64, get func(string) string) (PieceRequest, error) {
 // stored boxes, prft and sidx included, with only their times changed);
 // merged or trimmed ones are rebuilt as one fragment of the kept samples.
 func Render(segs [][]byte, in *segments.Init, q PieceRequest) ([]byte, error) {
+	for id := range q.Shift {
+		if _, ok := in.Track(id); !ok {
+			return nil, fmt.Errorf("%w: shift for track %d not in the init", ErrBadPiece, id)
+		}
+	}
 	if len(segs) == 1 && q.Trim == nil {
 		out, err := segments.Retime(segs[0], in, q.Shift)
 		if err != nil {
@@ -119,11 +124,6 @@ func Render(segs [][]byte, in *segments.Init, q PieceRequest) ([]byte, error) {
 	}
 	if q.Trim != nil && len(in.Tracks) != 1 {
 		return nil, fmt.Errorf("%w: a trim needs a single-track rendition", ErrBadPiece)
-	}
-	for id := range q.Shift {
-		if _, ok := in.Track(id); !ok {
-			return nil, fmt.Errorf("%w: shift for track %d not in the init", ErrBadPiece, id)
-		}
 	}
 	return rebuild(segs, in.MP4, q)
 }
