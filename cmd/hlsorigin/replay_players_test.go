@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -180,6 +183,7 @@ func checkReplayPlayers(t *testing.T, ctx context.Context, base, id string) {
 		play(t, ctx, 120*time.Second, []string{"error", "invalid", "failed"}, "mpv", "--no-config", "--vo=null", "--ao=null",
 			"--untimed", "--ao-null-untimed", "--msg-level=all=warn", mv)
 	}
+	playHLSJS(t, ctx, base, mv)
 	if needTool(t, "cvlc") != "" {
 		// VLC refuses to run as root; it plays in real time. Its dummy
 		// interface setup logs an error of its own (no hotkeys): ignored.
@@ -249,4 +253,33 @@ func initLookup(t *testing.T, playlist string) hlscheck.InitLookup {
 		}
 		return info, nil
 	}
+}
+
+// playHLSJS plays the replay with hls.js in headless chromium to its end.
+func playHLSJS(t *testing.T, ctx context.Context, base, playlist string) {
+	t.Helper()
+	chromium, web := needBrowser(t)
+	pctx, cancel := context.WithTimeout(ctx, 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(pctx, "node", filepath.Join(web, "test", "vod.mjs"), base, playlist, "90")
+	cmd.Env = append(cmd.Environ(), "CHROMIUM="+chromium)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("hls.js: %v\n%s", err, stderr.String())
+	}
+	var res struct {
+		Ended              bool
+		Duration, Position float64
+		Fatal, Errors      []string
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
+		t.Fatalf("hls.js output %q: %v", out, err)
+	}
+	if !res.Ended || len(res.Fatal) > 0 || len(res.Errors) > 0 {
+		t.Errorf("hls.js: ended %v at %.2f of %.2f s, fatal %v, errors %v", res.Ended, res.Position, res.Duration, res.Fatal, res.Errors)
+		return
+	}
+	t.Logf("hls.js played the replay to its end (%.2f s)", res.Duration)
 }
