@@ -44,6 +44,8 @@ func replayURLs(t *testing.T, multivariant string) []string {
 	n := 0
 	for _, m := range media {
 		pl := mustGet(t, m)
+		lines := strings.Split(strings.TrimSpace(string(pl)), "\n")
+		t.Logf("%s: last segment %s", m, lines[max(0, len(lines)-2)])
 		if err := hlscheck.CheckMedia(pl); err != nil {
 			t.Errorf("replay playlist %s: %v\n%s", m, err, pl)
 		}
