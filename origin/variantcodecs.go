@@ -21,15 +21,18 @@ func codecOfSlate(sl *slate.Slate) string {
 	return c
 }
 
-// codecsNear returns the codec of the variant of every slate that a video
-// rendition of width x height would splice in (slate.Nearest), sorted and
-// without repeats.
-func (s *slateSet) codecsNear(width, height int) []string {
+// codecsNear returns the codec of the variant of every slate in usable
+// (nil: every slate) that a video rendition of width x height would splice
+// in (slate.Nearest), sorted and without repeats.
+func (s *slateSet) codecsNear(width, height int, usable map[string]bool) []string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	seen := map[string]bool{}
 	var out []string
-	for _, vs := range s.byID {
+	for id, vs := range s.byID {
+		if usable != nil && !usable[id] {
+			continue
+		}
 		if sl := slate.Nearest(vs, width, height); sl != nil {
 			if c := codecOfSlate(sl); c != "" && !seen[c] {
 				seen[c] = true
@@ -42,10 +45,17 @@ func (s *slateSet) codecsNear(width, height int) []string {
 }
 
 // slateCodecsOf lists the video codecs a video rendition may serve besides
-// its own: every slate it would splice in, and the slate inits it already
-// built (a slate since removed from the library). Called with ch.mu held.
+// its own: every slate its channel may show (the presets and its own
+// approved uploads: another channel's upload changes nothing here) that it
+// would splice in, and the slate inits it already built (a slate since
+// removed from the library). Called with ch.mu held (lock order: ch.mu,
+// then the library's, then the slate set's).
 func (r *Rendition) slateCodecsOf(width, height int) []string {
-	out := r.ch.o.slates.codecsNear(width, height)
+	var usable map[string]bool
+	if l := r.ch.o.lib; l != nil {
+		usable = l.usableSlates(r.ch)
+	}
+	out := r.ch.o.slates.codecsNear(width, height, usable)
 	for ver, live := range r.rec.LiveOf {
 		if in := r.inits[ver]; in != nil && live == r.rec.InitVer {
 			if v, ok := in.Video(); ok && v.Codec != "" {
@@ -69,4 +79,18 @@ func variantCodecs(own string, slates []string) string {
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+// usableSlates lists the slates ch may show: the default, the presets and
+// its own approved uploads.
+func (l *SlateLibrary) usableSlates(ch *Channel) map[string]bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	out := map[string]bool{DefaultSlateID: true}
+	for id, m := range l.metas {
+		if m.Status == SlateApproved && (m.Owner == "" || m.Owner == ch.ID()) {
+			out[id] = true
+		}
+	}
+	return out
 }
