@@ -92,8 +92,9 @@ func (r *Rendition) updateInfo() {
 	if v, ok := in.Video(); ok {
 		info.Kind, info.Width, info.Height = "video", v.Width, v.Height
 		codecs = append(codecs, v.Codec)
-		info.SlateCodecs = r.slateCodecsOf(v.Width, v.Height)
-		r.ch.o.slates.ensureSizes(v.Width, v.Height)
+		usable := r.ch.o.lib.usableSlates(r.ch)
+		info.SlateCodecs = r.slateCodecsOf(v.Width, v.Height, usable)
+		r.ch.o.slates.ensureSizes(v.Width, v.Height, usable)
 	}
 	if a, ok := in.Audio(); ok {
 		if info.Kind == "" {

@@ -45,16 +45,16 @@ func (z *slateSizer) init(log *slog.Logger) {
 	z.log = log
 }
 
-// ensureSizes queues a variant of every slate at width x height that has
-// none (the default slate first). It never blocks.
-func (s *slateSet) ensureSizes(width, height int) {
+// ensureSizes queues a variant at width x height of every slate in usable
+// (nil: all) that has none, the default slate first. It never blocks.
+func (s *slateSet) ensureSizes(width, height int, usable map[string]bool) {
 	if width <= 0 || height <= 0 || width%2 != 0 || height%2 != 0 || width > 4096 || height > 4096 {
 		return
 	}
 	s.mu.RLock()
 	var ids []string
 	for id, vs := range s.byID {
-		if !hasSize(vs, width, height) {
+		if (usable == nil || usable[id]) && !hasSize(vs, width, height) {
 			ids = append(ids, id)
 		}
 	}

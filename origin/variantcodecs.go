@@ -50,11 +50,7 @@ func (s *slateSet) codecsNear(width, height int, usable map[string]bool) []strin
 // would splice in, and the slate inits it already built (a slate since
 // removed from the library). Called with ch.mu held (lock order: ch.mu,
 // then the library's, then the slate set's).
-func (r *Rendition) slateCodecsOf(width, height int) []string {
-	var usable map[string]bool
-	if l := r.ch.o.lib; l != nil {
-		usable = l.usableSlates(r.ch)
-	}
+func (r *Rendition) slateCodecsOf(width, height int, usable map[string]bool) []string {
 	out := r.ch.o.slates.codecsNear(width, height, usable)
 	for ver, live := range r.rec.LiveOf {
 		if in := r.inits[ver]; in != nil && live == r.rec.InitVer {
@@ -82,8 +78,11 @@ func variantCodecs(own string, slates []string) string {
 }
 
 // usableSlates lists the slates ch may show: the default, the presets and
-// its own approved uploads.
+// its own approved uploads (nil without a library: every slate).
 func (l *SlateLibrary) usableSlates(ch *Channel) map[string]bool {
+	if l == nil {
+		return nil
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	out := map[string]bool{DefaultSlateID: true}
