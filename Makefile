@@ -74,7 +74,7 @@ bench: deps-bench build
 # is written there too (commit it with the fix: it becomes a regression test).
 FUZZTIME ?= 30s
 FUZZ_TARGETS := segments:FuzzParseSegment segments:FuzzParseInit segments:FuzzProbe \
-  manifest:FuzzParseIngest manifest/hlscheck:FuzzChecker slate:FuzzPrepareUpload slate:FuzzSplice \
+  manifest:FuzzParseIngest manifest/hlscheck:FuzzChecker slate:FuzzPrepareUpload slate:FuzzSplice replay:FuzzParsePiece \
   api:FuzzCreateChannelBody api:FuzzPatchChannelBody api:FuzzPauseResumeBody api:FuzzRotateBody
 fuzz:
 	@for pt in $(FUZZ_TARGETS); do pkg=$${pt%%:*}; t=$${pt##*:}; echo "== $$pkg $$t"; \

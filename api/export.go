@@ -28,6 +28,7 @@ func (s *Server) replayMP4(c *fiber.Ctx) error {
 		return s.writeError(c, err)
 	}
 	opt.KeepPauses = false // a slate has its own init: never in the same file
+	opt.Tracks = trackInfo(r)
 	ex, err := replay.PlanMP4(r.Segments(), r.Init, opt)
 	if err != nil {
 		return s.writeError(c, err)

@@ -83,11 +83,63 @@ func (ch *Channel) learnDeclared(m *manifest.IngestMaster) {
 	if len(d) == 0 {
 		return
 	}
-	ch.declared = d
+	if equalDeclared(ch.rec.Declared, d) {
+		return
+	}
+	ch.rec.Declared = d
+	if err := ch.saveLocked(); err != nil {
+		ch.o.log.Warn("save declared bandwidth", "channel", ch.rec.ID, "err", err)
+	}
 	for _, r := range ch.rends {
 		if r.published() {
 			r.updateInfo()
 		}
 	}
 	_ = ch.publishMultivariantLocked(ch.o.cfg.Now())
+}
+
+func equalDeclared(a, b map[string]uint32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// windowRate is the peak and average bitrate and the frame count of the
+// live (non-slate) segments of a measurement window.
+func windowRate(win []SegmentInfo) (peak, avg, secs, frames float64) {
+	var bits float64
+	for _, s := range win {
+		if s.Duration <= 0 || s.Kind != "" || s.Withdrawn { // slate segments say nothing of the encoder; withdrawn ones are not served
+			continue
+		}
+		bits += float64(s.Size * 8)
+		secs += s.Duration
+		peak = math.Max(peak, float64(s.Size*8)/s.Duration)
+		frames += float64(s.Frames)
+	}
+	if secs > 0 {
+		avg = bits / secs
+	}
+	return peak, avg, secs, frames
+}
+
+// measureWindow is how many recent segments a measurement covers.
+const measureWindow = 8
+
+// replayAdvertised rebuilds the advertised values after a restart by
+// applying every retained segment's measurement in order, as ingest did:
+// the multivariant is the same before and after a restart.
+func (r *Rendition) replayAdvertised() {
+	for i := range r.segs[:max(len(r.segs)-1, 0)] {
+		win := r.segs[max(0, i+1-measureWindow) : i+1]
+		if peak, avg, secs, _ := windowRate(win); secs > 0 {
+			r.bw.update(r.liveVer(r.segs[i].InitVer), uint32(peak), uint32(avg), r.ch.rec.Declared[r.name])
+		}
+	}
 }

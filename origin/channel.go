@@ -26,6 +26,9 @@ type channelRecord struct {
 	PollOptions []string `json:"poll_options,omitempty"`
 	// PublishDelayMS overrides Config.PublishDelay (nil: the default).
 	PublishDelayMS *int64 `json:"publish_delay_ms,omitempty"`
+	// Declared is the BANDWIDTH the encoder's multivariant declares, by
+	// rendition (see bandwidth.go).
+	Declared map[string]uint32 `json:"declared,omitempty"`
 }
 
 // Channel is one live stream: its renditions and their timelines. Ingest
@@ -53,8 +56,7 @@ type Channel struct {
 	recentOrder  []string
 	anchor       anchor
 	lastIngest   time.Time
-	pauses       []Pause           // retained pauses, oldest first; the last may be open
-	declared     map[string]uint32 // rendition -> BANDWIDTH the encoder's multivariant declares
+	pauses       []Pause // retained pauses, oldest first; the last may be open
 
 	// cuts: pause id -> the instants every rendition cuts it at (align.go).
 	cuts map[string]*pauseCut

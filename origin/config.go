@@ -10,6 +10,10 @@ import (
 type Config struct {
 	// DataDir is where the store lives. Default "./data".
 	DataDir string
+	// NoSlateSizes turns off making slate variants at the resolutions the
+	// video renditions use (ffmpeg, off the live path; see slateSizer).
+	// Default false: a slate never changes a variant's resolution.
+	NoSlateSizes bool
 	// Retention is how long segments stay in the archive. Default 24h.
 	Retention time.Duration
 	// PollMaxDuration closes a pause's audience poll after this long even

@@ -52,7 +52,8 @@ func TestIngestMuxedInFFmpegOrder(t *testing.T) {
 	if err := hlscheck.CheckMultivariant(mv.Body); err != nil {
 		t.Errorf("multivariant: %v\n%s", err, mv.Body)
 	}
-	if !strings.Contains(string(mv.Body), `CODECS="avc1.4d401e,mp4a.40.2"`) || !strings.Contains(string(mv.Body), "RESOLUTION=640x360") {
+	// avc1.4d401e (the host, Main 3.0) raised to cover the Main 4.0 slate.
+	if !strings.Contains(string(mv.Body), `CODECS="avc1.4d4028,mp4a.40.2"`) || !strings.Contains(string(mv.Body), "RESOLUTION=640x360") {
 		t.Errorf("multivariant lacks codecs/resolution:\n%s", mv.Body)
 	}
 }

@@ -18,20 +18,33 @@ import (
 // playlist; after is called after every segment.
 func loopABR(t *testing.T, ch *Channel, c *clock, n int, master bool, after func(k int)) {
 	t.Helper()
-	rends := fixtures.ABR()
 	if master {
 		ingestOK(t, ch, "master.m3u8", fixtures.ABRMaster())
 	}
+	for _, r := range fixtures.ABR() {
+		ingestOK(t, ch, r.InitName, r.Init)
+	}
+	loopABRRange(t, ch, c, 0, n, after)
+}
+
+// loopABRFrom goes on publishing segments from to to (exclusive).
+func loopABRFrom(t *testing.T, ch *Channel, c *clock, from, to int) {
+	t.Helper()
+	loopABRRange(t, ch, c, from, to, func(int) {})
+}
+
+func loopABRRange(t *testing.T, ch *Channel, c *clock, from, to int, after func(k int)) {
+	t.Helper()
+	rends := fixtures.ABR()
 	ins := make([]*segments.Init, len(rends))
 	for i, r := range rends {
-		ingestOK(t, ch, r.InitName, r.Init)
 		in, err := segments.ParseInit(r.Init)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ins[i] = in
 	}
-	for k := 0; k < n; k++ {
+	for k := from; k < to; k++ {
 		c.Advance(2 * time.Second)
 		for i, r := range rends {
 			j := k % len(r.Segments)
@@ -85,8 +98,8 @@ func TestMultivariantStable(t *testing.T) {
 	for _, master := range []bool{true, false} {
 		t.Run(fmt.Sprintf("master=%v", master), func(t *testing.T) {
 			c := newClock()
-			o := openTest(t, t.TempDir(), c)
-			defer o.Close()
+			dir := t.TempDir()
+			o := openTest(t, dir, c)
 			ch := newTestChannel(t, o, "mv")
 			var bodies []string
 			loopABR(t, ch, c, 60, master, func(k int) {
@@ -104,6 +117,13 @@ func TestMultivariantStable(t *testing.T) {
 			// fixtures/abr/master.m3u8 declares 400400 for stream_1, audio included.
 			if declared := strings.Contains(last, "BANDWIDTH=400400,"); declared != master {
 				t.Errorf("declared bandwidth used: %v, want %v:\n%s", declared, master, last)
+			}
+			o.Close()
+			o2 := openTest(t, dir, c)
+			defer o2.Close()
+			ch2, _ := o2.Channel("mv")
+			if again := multivariantBody(t, ch2); again != last {
+				t.Errorf("the multivariant changed across a restart:\n%s\n%s", last, again)
 			}
 		})
 	}
@@ -215,5 +235,76 @@ func dateRangeOf(t *testing.T, r *Rendition) map[string]string {
 			return a
 		}
 	}
+	return nil
+}
+
+// TestCodecsCoverSlate: before any pause the multivariant's CODECS already
+// covers the slate the variant would splice in (the bundled slates are H.264
+// Main 4.0, the fixture Main 3.0), and after a pause the checker finds every
+// init the media playlist maps (host and slate) covered, at the variant's
+// resolution.
+func TestCodecsCoverSlate(t *testing.T) {
+	c := newClock()
+	o := openTest(t, t.TempDir(), c)
+	defer o.Close()
+	ch := newTestChannel(t, o, "cc")
+	m := fixtures.Muxed()
+	startLive(t, ch, c, m)
+	before := multivariantBody(t, ch)
+	if _, err := ch.Pause(PauseRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(2 * time.Second)
+	ingestOK(t, ch, m.SegmentNames[1], m.Segments[1])
+	ingestOK(t, ch, m.PlaylistName, playlistFor(m, 1))
+	if after := multivariantBody(t, ch); after != before {
+		t.Errorf("the multivariant changed at the pause:\n%s\n%s", before, after)
+	}
+	r, _ := ch.Rendition("index")
+	pl, _ := r.Playlist()
+	attrs := streamInf(t, before)
+	lookup := func(uri string) (hlscheck.InitInfo, error) {
+		var ver uint32
+		if _, err := fmt.Sscanf(uri, "init-%d.mp4", &ver); err != nil {
+			return hlscheck.InitInfo{}, err
+		}
+		in, err := r.InitInfo(ver)
+		if err != nil {
+			return hlscheck.InitInfo{}, err
+		}
+		var info hlscheck.InitInfo
+		for _, tr := range in.Tracks {
+			info.Codecs = append(info.Codecs, tr.Codec)
+			if tr.Kind == segments.KindVideo {
+				info.Width, info.Height = tr.Width, tr.Height
+			}
+		}
+		return info, nil
+	}
+	if !strings.Contains(string(pl.Body), "init-2.mp4") {
+		t.Fatalf("no slate init in\n%s", pl.Body)
+	}
+	if err := hlscheck.CheckCodecs(attrs["CODECS"], attrs["RESOLUTION"], pl.Body, lookup); err != nil {
+		t.Error(err)
+	}
+	in, _ := r.InitInfo(1)
+	host, _ := in.Video()
+	if err := hlscheck.CheckCodecs(host.Codec+",mp4a.40.2", attrs["RESOLUTION"], pl.Body, lookup); err == nil {
+		t.Errorf("the host's own codec %s passes for the slate too: the test proves nothing", host.Codec)
+	}
+}
+
+func streamInf(t *testing.T, body string) map[string]string {
+	t.Helper()
+	for _, l := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(l, "#EXT-X-STREAM-INF:"); ok {
+			a, err := manifest.ParseAttributes(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+	}
+	t.Fatalf("no EXT-X-STREAM-INF in\n%s", body)
 	return nil
 }

@@ -25,9 +25,10 @@ type Origin struct {
 	segs *segCache // archive segments read back from the store
 	hot  *hotSet   // newest segments of every rendition
 
-	slates *slateSet
-	picker SlatePicker
-	obs    ChannelObserver
+	slates  *slateSet
+	picker  SlatePicker
+	obs     ChannelObserver
+	catalog SlateCatalog
 
 	viewerOnce sync.Once
 	viewerKey  []byte
@@ -68,6 +69,9 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 		st.Close()
 		return nil, fmt.Errorf("default slate: %w", err)
 	}
+	if !cfg.NoSlateSizes {
+		o.slates.sizer.init(cfg.Logger)
+	}
 	if err := o.load(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("load channels: %w", err)
@@ -88,6 +92,7 @@ func (o *Origin) Close() error {
 			ch.stopDue()
 		}
 	}
+	o.slates.stopSizing()
 	return o.store.Close()
 }
 

@@ -96,6 +96,9 @@ func (r *Rendition) updateInfo() {
 	if v, ok := in.Video(); ok {
 		info.Kind, info.Width, info.Height = "video", v.Width, v.Height
 		codecs = append(codecs, v.Codec)
+		usable := r.ch.o.usableSlates(r.ch)
+		info.SlateCodecs = r.slateCodecsOf(v.Width, v.Height, usable)
+		r.ch.o.slates.ensureSizes(v.Width, v.Height, usable)
 	}
 	if a, ok := in.Audio(); ok {
 		if info.Kind == "" {
@@ -112,20 +115,14 @@ func (r *Rendition) updateInfo() {
 // measure sets bandwidth and average bandwidth (advertised, see
 // advertised: stable across segments) and frame rate.
 func (r *Rendition) measure(info *RenditionInfo) {
-	n := min(len(r.segs), 8)
-	var bits, secs, peak, frames float64
-	for _, s := range r.segs[len(r.segs)-n:] {
-		if s.Duration <= 0 || s.Kind != "" || s.Withdrawn { // slate segments say nothing of the encoder; withdrawn ones are not served
-			continue
-		}
-		bits += float64(s.Size * 8)
-		secs += s.Duration
-		peak = math.Max(peak, float64(s.Size*8)/s.Duration)
-		frames += float64(s.Frames)
+	if !r.bw.set {
+		r.replayAdvertised()
 	}
+	n := min(len(r.segs), measureWindow)
+	peak, avg, secs, frames := windowRate(r.segs[len(r.segs)-n:])
 	switch {
 	case secs > 0:
-		info.Bandwidth, info.AverageBandwidth = r.bw.update(r.rec.InitVer, uint32(peak), uint32(bits/secs), r.ch.declared[r.name])
+		info.Bandwidth, info.AverageBandwidth = r.bw.update(r.rec.InitVer, uint32(peak), uint32(avg), r.ch.rec.Declared[r.name])
 	case r.bw.set:
 		info.Bandwidth, info.AverageBandwidth = r.bw.peak, r.bw.avg
 	}
@@ -202,7 +199,7 @@ func multivariantModel(video, audio []RenditionInfo) manifest.Multivariant {
 	}
 	for _, v := range video {
 		vr := manifest.Variant{URI: MediaURI(v.Name), Bandwidth: v.Bandwidth, AverageBandwidth: v.AverageBandwidth,
-			Codecs: v.Codecs, Width: v.Width, Height: v.Height, FrameRate: v.FrameRate}
+			Codecs: variantCodecs(v.Codecs, v.SlateCodecs), Width: v.Width, Height: v.Height, FrameRate: v.FrameRate}
 		if !v.HasAudio && len(audio) > 0 {
 			vr.Audio = audioGroup
 			vr.Bandwidth += aBW

@@ -102,20 +102,21 @@ type Rendition struct {
 
 // RenditionInfo is a lock-free summary used by the multivariant and the API.
 type RenditionInfo struct {
-	Name             string  `json:"name"`
-	Kind             string  `json:"kind"` // "video" | "audio"
-	Codecs           string  `json:"codecs"`
-	Width            int     `json:"width,omitempty"`
-	Height           int     `json:"height,omitempty"`
-	FrameRate        float64 `json:"frame_rate,omitempty"`
-	HasAudio         bool    `json:"has_audio"`
-	AudioCodec       string  `json:"-"`
-	Channels         int     `json:"channels,omitempty"`
-	Bandwidth        uint32  `json:"bandwidth"`
-	AverageBandwidth uint32  `json:"average_bandwidth"`
-	TargetDuration   int     `json:"target_duration"`
-	LastSeq          uint64  `json:"last_seq"`
-	Segments         int     `json:"segments"`
+	Name             string   `json:"name"`
+	Kind             string   `json:"kind"` // "video" | "audio"
+	Codecs           string   `json:"codecs"`
+	SlateCodecs      []string `json:"-"` // video codecs of the slates it may splice in (see variantCodecs)
+	Width            int      `json:"width,omitempty"`
+	Height           int      `json:"height,omitempty"`
+	FrameRate        float64  `json:"frame_rate,omitempty"`
+	HasAudio         bool     `json:"has_audio"`
+	AudioCodec       string   `json:"-"`
+	Channels         int      `json:"channels,omitempty"`
+	Bandwidth        uint32   `json:"bandwidth"`
+	AverageBandwidth uint32   `json:"average_bandwidth"`
+	TargetDuration   int      `json:"target_duration"`
+	LastSeq          uint64   `json:"last_seq"`
+	Segments         int      `json:"segments"`
 }
 
 func newRendition(ch *Channel, name string) *Rendition {

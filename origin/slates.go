@@ -13,8 +13,9 @@ const DefaultSlateID = "default"
 
 // slateSet holds slates by id, each as variants at several resolutions.
 type slateSet struct {
-	mu   sync.RWMutex
-	byID map[string][]*slate.Slate
+	mu    sync.RWMutex
+	byID  map[string][]*slate.Slate
+	sizer slateSizer // makes variants at the renditions' sizes (slatesizes.go)
 }
 
 // put installs (or replaces) the variants of slate id.

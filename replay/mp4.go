@@ -3,6 +3,7 @@ package replay
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"hlsorigin/origin"
 	"hlsorigin/segments"
@@ -43,6 +44,9 @@ func PlanMP4(segs []origin.SegmentInfo, init func(ver uint32) ([]byte, error), o
 			continue
 		}
 		p := ExportPiece{Seq: s.Seq, Size: int64(s.Size), Offset: map[uint32]int64{}}
+		if len(ex.Pieces) == 0 {
+			out = exportOrigin(s, opt.Tracks)
+		}
 		for id, start := range s.Starts {
 			p.Offset[id] = int64(out[id]) - int64(start)
 			out[id] += s.Ends[id] - start
@@ -60,6 +64,29 @@ func PlanMP4(segs []origin.SegmentInfo, init func(ver uint32) ([]byte, error), o
 	ex.Init = b
 	ex.Size += int64(len(b))
 	return ex, nil
+}
+
+// exportOrigin places the first exported segment: every track moves by the
+// same time, so the earliest starts at 0 and the tracks keep their offsets
+// to each other (the init's edit lists, served unchanged, stay right). An
+// export from the start of a recording keeps its timestamps.
+func exportOrigin(s origin.SegmentInfo, tracks Tracks) map[uint32]uint64 {
+	ts := map[uint32]float64{}
+	for _, t := range tracksOf(tracks, s.InitVer) {
+		ts[t.ID] = float64(t.Timescale)
+	}
+	t0 := math.Inf(1)
+	for id, st := range s.Starts {
+		if ts[id] == 0 {
+			return map[uint32]uint64{} // timescales unknown: every track from 0
+		}
+		t0 = math.Min(t0, float64(st)/ts[id])
+	}
+	out := map[uint32]uint64{}
+	for id, st := range s.Starts {
+		out[id] = uint64(max(0, math.Round(float64(st)-t0*ts[id])))
+	}
+	return out
 }
 
 // Source gives stored segment bytes.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,36 +38,50 @@ func (q PieceRequest) Plain() bool { return q.N == 1 && q.Trim == nil && len(q.S
 // (n), the trim (from, to: decode ticks) and the per-track shift as query
 // parameters when there are any.
 func pieceURI(base string, p Piece) string {
-	v := url.Values{}
+	b := make([]byte, 0, len(base)+48)
+	b = append(b, base...)
+	param := func(k string) {
+		if len(b) == len(base) {
+			b = append(b, '?')
+		} else {
+			b = append(b, '&')
+		}
+		b = append(append(b, k...), '=')
+	}
 	if p.N > 1 {
-		v.Set("n", strconv.Itoa(p.N))
+		param("n")
+		b = strconv.AppendInt(b, int64(p.N), 10)
 	}
 	if p.Trim != nil {
-		v.Set("from", strconv.FormatUint(p.Trim.From, 10))
-		v.Set("to", strconv.FormatUint(p.Trim.To, 10))
+		param("from")
+		b = strconv.AppendUint(b, p.Trim.From, 10)
+		param("to")
+		b = strconv.AppendUint(b, p.Trim.To, 10)
 	}
-	if s := shiftString(p.Shift); s != "" {
-		v.Set("shift", s)
+	if ids := shiftIDs(p.Shift); len(ids) > 0 {
+		param("shift")
+		for i, id := range ids {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(append(strconv.AppendUint(b, uint64(id), 10), ':'), p.Shift[id], 10)
+		}
 	}
-	if len(v) == 0 {
-		return base
-	}
-	return base + "?" + strings.NewReplacer("%3A", ":", "%2C", ",").Replace(v.Encode())
+	return string(b)
 }
 
-func shiftString(shift map[uint32]int64) string {
-	ids := make([]uint32, 0, len(shift))
+// shiftIDs lists the tracks with a non-zero shift, by ID.
+func shiftIDs(shift map[uint32]int64) []uint32 {
+	var ids []uint32
 	for id, d := range shift {
 		if d != 0 {
 			ids = append(ids, id)
 		}
 	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = fmt.Sprintf("%d:%d", id, shift[id])
+	if len(ids) > 1 {
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	}
-	return strings.Join(parts, ",")
+	return ids
 }
 
 // ParsePiece reads a replay segment request: seq from the file name, n,
@@ -110,6 +123,11 @@ func ParsePiece(seq uint64, get func(string) string) (PieceRequest, error) {
 // stored boxes, prft and sidx included, with only their times changed);
 // merged or trimmed ones are rebuilt as one fragment of the kept samples.
 func Render(segs [][]byte, in *segments.Init, q PieceRequest) ([]byte, error) {
+	for id := range q.Shift {
+		if _, ok := in.Track(id); !ok {
+			return nil, fmt.Errorf("%w: shift for track %d not in the init", ErrBadPiece, id)
+		}
+	}
 	if len(segs) == 1 && q.Trim == nil {
 		out, err := segments.Retime(segs[0], in, q.Shift)
 		if err != nil {
@@ -119,11 +137,6 @@ func Render(segs [][]byte, in *segments.Init, q PieceRequest) ([]byte, error) {
 	}
 	if q.Trim != nil && len(in.Tracks) != 1 {
 		return nil, fmt.Errorf("%w: a trim needs a single-track rendition", ErrBadPiece)
-	}
-	for id := range q.Shift {
-		if _, ok := in.Track(id); !ok {
-			return nil, fmt.Errorf("%w: shift for track %d not in the init", ErrBadPiece, id)
-		}
 	}
 	return rebuild(segs, in.MP4, q)
 }

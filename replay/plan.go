@@ -169,7 +169,7 @@ func continues(a, b Piece, target int) bool {
 	if b.Disc || a.InitVer != b.InitVer || a.to != b.from || a.ref != b.ref || int(math.Round(a.Duration+b.Duration)) > target {
 		return false
 	}
-	if a.Seq+uint64(a.N) != b.Seq && !(a.Seq+uint64(a.N)-1 == b.Seq) {
+	if a.Seq+uint64(a.N) != b.Seq {
 		return false
 	}
 	if len(a.Shift) != len(b.Shift) {

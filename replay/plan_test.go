@@ -103,3 +103,31 @@ func TestPlanVideoMergesSliver(t *testing.T) {
 		t.Error("encoder restart during a pause: no discontinuity")
 	}
 }
+
+// TestExportKeepsTrackOffsets: an export from the middle of a recording
+// moves every track by the same time: the earliest track starts at 0 and
+// the audio, which starts a frame before the video, stays a frame ahead
+// (the init's edit lists, served unchanged, stay right).
+func TestExportKeepsTrackOffsets(t *testing.T) {
+	var segs []origin.SegmentInfo
+	for k := uint64(0); k < 6; k++ {
+		segs = append(segs, origin.SegmentInfo{Seq: k, InitVer: 1, Start: float64(2 * k), Duration: 2, Size: 100,
+			PDT:    t0.Add(time.Duration(k) * 2 * time.Second),
+			Starts: map[uint32]uint64{1: k * 30720, 2: k*96000 - min(k, 1)*1024},
+			Ends:   map[uint32]uint64{1: (k + 1) * 30720, 2: (k+1)*96000 - 1024}})
+	}
+	tr := func(uint32) []segments.Track {
+		return []segments.Track{{ID: 1, Kind: segments.KindVideo, Timescale: 15360}, {ID: 2, Kind: segments.KindAudio, Timescale: 48000}}
+	}
+	init := func(uint32) ([]byte, error) { return []byte("init"), nil }
+	ex, err := PlanMP4(segs, init, Options{From: t0.Add(6 * time.Second), Tracks: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ex.Pieces[0]
+	v := int64(segs[3].Starts[1]) + p.Offset[1]
+	a := int64(segs[3].Starts[2]) + p.Offset[2]
+	if a != 0 || v != 328 { // 1024/48000 s = 327.68 video ticks
+		t.Errorf("first exported segment: video at %d, audio at %d; want 328 and 0", v, a)
+	}
+}

@@ -175,6 +175,7 @@ func New(o *origin.Origin) (*Library, error) {
 	l.rebuildModel()
 	o.SetSlatePicker(l.pick)
 	o.SetChannelObserver(l)
+	o.SetSlateCatalog(l)
 	return l, nil
 }
 

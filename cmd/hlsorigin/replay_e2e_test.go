@@ -82,6 +82,7 @@ func testReplay(t *testing.T, s *server, id, layout, video, audio, playlist stri
 	whole := fetchMP4(t, s.base+"/replay/"+id+".mp4?rendition="+video, file)
 	checkReplayFrames(t, "mp4 export", mustStamps(t, ctx, file), pauses, len(all)-slate)
 	checkMonotonic(t, file)
+	checkContinuous(t, ctx, file) // every track runs on across the removed pauses
 	checkDuration(t, file, float64(len(all)-slate)/30, 4)
 	checkRange(t, s.base+"/replay/"+id+".mp4?rendition="+video, whole)
 	checkReplayPlayers(t, ctx, s.base, id)

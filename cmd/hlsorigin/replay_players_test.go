@@ -1,19 +1,24 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"hlsorigin/manifest"
 	"hlsorigin/manifest/hlscheck"
+	"hlsorigin/segments"
 )
 
 // replayURLs fetches the replay multivariant and every media playlist it
@@ -39,6 +44,8 @@ func replayURLs(t *testing.T, multivariant string) []string {
 	n := 0
 	for _, m := range media {
 		pl := mustGet(t, m)
+		lines := strings.Split(strings.TrimSpace(string(pl)), "\n")
+		t.Logf("%s: last segment %s", m, lines[max(0, len(lines)-2)])
 		if err := hlscheck.CheckMedia(pl); err != nil {
 			t.Errorf("replay playlist %s: %v\n%s", m, err, pl)
 		}
@@ -166,6 +173,8 @@ func checkReplayPlayers(t *testing.T, ctx context.Context, base, id string) {
 	for _, m := range replayURLs(t, mv) {
 		checkContinuous(t, ctx, m)
 	}
+	checkVariantCodecs(t, mv)
+	checkVariantCodecs(t, mv+"?pauses=keep") // the slate segments too
 	play(t, ctx, 120*time.Second, []string{"error", "invalid"}, "ffmpeg", "-hide_banner", "-nostdin", "-v", "error",
 		"-i", mv, "-map", "0", "-f", "null", "-")
 	if needTool(t, "gst-launch-1.0") != "" {
@@ -176,6 +185,7 @@ func checkReplayPlayers(t *testing.T, ctx context.Context, base, id string) {
 		play(t, ctx, 120*time.Second, []string{"error", "invalid", "failed"}, "mpv", "--no-config", "--vo=null", "--ao=null",
 			"--untimed", "--ao-null-untimed", "--msg-level=all=warn", mv)
 	}
+	playHLSJS(t, ctx, base, mv)
 	if needTool(t, "cvlc") != "" {
 		// VLC refuses to run as root; it plays in real time. Its dummy
 		// interface setup logs an error of its own (no hotkeys): ignored.
@@ -186,4 +196,92 @@ func checkReplayPlayers(t *testing.T, ctx context.Context, base, id string) {
 		}
 		play(t, ctx, 150*time.Second, []string{"demux error", "adaptive error", "decoder error", "input error", "packetizer error"}, name, args...)
 	}
+}
+
+// checkVariantCodecs runs the checker rule "CODECS covers every segment"
+// on every variant of a multivariant: each init its media playlists map
+// (its AUDIO group's too) is fetched and parsed, and must be covered by
+// the variant's CODECS and (video) have its RESOLUTION.
+func checkVariantCodecs(t *testing.T, multivariant string) {
+	t.Helper()
+	body := string(mustGet(t, multivariant))
+	groups := map[string][]string{} // AUDIO group -> rendition playlist URLs
+	lines := strings.Split(body, "\n")
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, "#EXT-X-MEDIA:"); ok {
+			a, err := manifest.ParseAttributes(v)
+			if err == nil && a["URI"] != "" {
+				groups[a["GROUP-ID"]] = append(groups[a["GROUP-ID"]], resolveURL(t, multivariant, a["URI"]))
+			}
+		}
+	}
+	checked := 0
+	for i, l := range lines {
+		v, ok := strings.CutPrefix(l, "#EXT-X-STREAM-INF:")
+		if !ok || i+1 >= len(lines) {
+			continue
+		}
+		a, err := manifest.ParseAttributes(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(u, resolution string) {
+			if err := hlscheck.CheckCodecs(a["CODECS"], resolution, mustGet(t, u), initLookup(t, u)); err != nil {
+				t.Errorf("%s (variant %s): %v", u, lines[i+1], err)
+			}
+			checked++
+		}
+		check(resolveURL(t, multivariant, lines[i+1]), a["RESOLUTION"])
+		for _, u := range groups[a["AUDIO"]] {
+			check(u, "")
+		}
+	}
+	t.Logf("%s: CODECS and RESOLUTION cover every init of %d playlists", multivariant, checked)
+}
+
+// initLookup fetches and parses the init segments a playlist maps.
+func initLookup(t *testing.T, playlist string) hlscheck.InitLookup {
+	return func(uri string) (hlscheck.InitInfo, error) {
+		in, err := segments.ParseInit(mustGet(t, resolveURL(t, playlist, uri)))
+		if err != nil {
+			return hlscheck.InitInfo{}, err
+		}
+		var info hlscheck.InitInfo
+		for _, tr := range in.Tracks {
+			info.Codecs = append(info.Codecs, tr.Codec)
+			if tr.Kind == segments.KindVideo {
+				info.Width, info.Height = tr.Width, tr.Height
+			}
+		}
+		return info, nil
+	}
+}
+
+// playHLSJS plays the replay with hls.js in headless chromium to its end.
+func playHLSJS(t *testing.T, ctx context.Context, base, playlist string) {
+	t.Helper()
+	chromium, web := needBrowser(t)
+	pctx, cancel := context.WithTimeout(ctx, 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(pctx, "node", filepath.Join(web, "test", "vod.mjs"), base, playlist, "90")
+	cmd.Env = append(cmd.Environ(), "CHROMIUM="+chromium)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("hls.js: %v\n%s", err, stderr.String())
+	}
+	var res struct {
+		Ended              bool
+		Duration, Position float64
+		Fatal, Errors      []string
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
+		t.Fatalf("hls.js output %q: %v", out, err)
+	}
+	if !res.Ended || len(res.Fatal) > 0 || len(res.Errors) > 0 {
+		t.Errorf("hls.js: ended %v at %.2f of %.2f s, fatal %v, errors %v", res.Ended, res.Position, res.Duration, res.Fatal, res.Errors)
+		return
+	}
+	t.Logf("hls.js played the replay to its end (%.2f s)", res.Duration)
 }

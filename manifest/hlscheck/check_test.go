@@ -113,3 +113,23 @@ func FuzzChecker(f *testing.F) {
 		_ = CheckMultivariant(b)
 	})
 }
+
+func TestCheckCodecs(t *testing.T) {
+	pl := []byte("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-MAP:URI=\"init-1.mp4\"\n#EXTINF:2,\n0.m4s\n" +
+		"#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"init-2.mp4\"\n#EXTINF:2,\n1.m4s\n#EXT-X-ENDLIST\n")
+	inits := map[string]InitInfo{
+		"init-1.mp4": {Codecs: []string{"avc1.64001e", "mp4a.40.2"}, Width: 480, Height: 270},
+		"init-2.mp4": {Codecs: []string{"avc1.4d4028", "mp4a.40.2"}, Width: 480, Height: 270},
+	}
+	lookup := func(u string) (InitInfo, error) { return inits[u], nil }
+	if err := CheckCodecs("avc1.640028,mp4a.40.2", "480x270", pl, lookup); err != nil {
+		t.Errorf("covering CODECS refused: %v", err)
+	}
+	if err := CheckCodecs("avc1.64001e,mp4a.40.2", "480x270", pl, lookup); err == nil {
+		t.Error("the host's CODECS accepted for a Main 4.0 slate")
+	}
+	inits["init-2.mp4"] = InitInfo{Codecs: []string{"avc1.4d4028", "mp4a.40.2"}, Width: 426, Height: 240}
+	if err := CheckCodecs("avc1.640028,mp4a.40.2", "480x270", pl, lookup); err == nil {
+		t.Error("a 426x240 slate accepted in a 480x270 variant")
+	}
+}
