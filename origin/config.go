@@ -50,6 +50,18 @@ type Config struct {
 	// cover encoder pipeline latency the origin cannot observe. Default
 	// DefaultResumeMargin; negative means none.
 	ResumeMargin time.Duration
+	// InputLossAfter: when no host segment arrived for this long after the
+	// next one was due, the input is lost and the origin generates
+	// segments (the reconnecting slate, or the pause's) on its own
+	// cadence. Default 0: 1.5 x the target duration.
+	InputLossAfter time.Duration
+	// EndAfter ends the session (EXT-X-ENDLIST) after this long without
+	// host media. Default 10m; negative: never.
+	EndAfter time.Duration
+	// ClockInterval is how often the output clock runs (input loss,
+	// generated segments, session end). Default 250ms; negative: never on
+	// its own (tests call Tick).
+	ClockInterval time.Duration
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger defaults to slog.Default().
@@ -90,6 +102,12 @@ func (c Config) withDefaults() Config {
 	} else if c.ResumeMargin < 0 {
 		c.ResumeMargin = 0
 	}
+	if c.EndAfter == 0 {
+		c.EndAfter = 10 * time.Minute
+	}
+	if c.ClockInterval == 0 {
+		c.ClockInterval = 250 * time.Millisecond
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -110,6 +128,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("target-duration %d: must be 0 (auto) to 60: %w", c.TargetDuration, ErrInvalid)
 	case c.WindowFactor < 3:
 		return fmt.Errorf("window-factor %.1f: RFC 8216 needs at least 3: %w", c.WindowFactor, ErrInvalid)
+	case c.InputLossAfter < 0:
+		return fmt.Errorf("input-loss-after %s: must not be negative: %w", c.InputLossAfter, ErrInvalid)
 	case c.MinWindowSegments < 3:
 		return fmt.Errorf("min-window-segments %d: must be at least 3: %w", c.MinWindowSegments, ErrInvalid)
 	}

@@ -33,7 +33,7 @@ func openTest(t *testing.T, dir string, c *clock) *Origin {
 	t.Helper()
 	// A 1 s resume margin: the unit tests place resume instants within
 	// 2 s fixture segments (the default margin is longer than a segment).
-	o, err := Open(Config{DataDir: dir, Now: c.Now, ResumeMargin: time.Second}, Hooks{})
+	o, err := Open(Config{DataDir: dir, Now: c.Now, ResumeMargin: time.Second, ClockInterval: -1}, Hooks{})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -33,6 +33,8 @@ type Origin struct {
 	viewerKey  []byte
 	viewerErr  error
 
+	stopClock func() // stops the output clock and waits for it (see clock.go)
+
 	// beforeSegmentWrite, when set (tests), runs where Rendition.store
 	// writes a segment's bytes, with the channel's mu released.
 	beforeSegmentWrite func()
@@ -49,6 +51,10 @@ func (o *Origin) SetSlatePicker(f SlatePicker) { o.picker = f }
 type Hooks struct {
 	SegmentStored  func(channel, rendition string, bytes int, dur float64)
 	SegmentDropped func(channel, name string, err error)
+	// SegmentGenerated: the output clock appended a segment (input lost).
+	SegmentGenerated func(channel, rendition string)
+	// ClockEvent: input_lost, input_restored, ended or started.
+	ClockEvent func(channel, event string)
 }
 
 // Open opens (or creates) the store in cfg.DataDir and loads every channel.
@@ -73,15 +79,27 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 		return nil, fmt.Errorf("slate library: %w", err)
 	}
 	o.picker = o.lib.pick
+	if err := o.slates.addReconnecting(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := o.load(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("load channels: %w", err)
+	}
+	o.stopClock = func() {}
+	if cfg.ClockInterval > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go o.runClock(ctx, done)
+		o.stopClock = func() { cancel(); <-done }
 	}
 	return o, nil
 }
 
 // Close stops the open polls' writers, then syncs and closes the store.
 func (o *Origin) Close() error {
+	o.stopClock()
 	for _, id := range o.Channels() {
 		if ch, err := o.Channel(id); err == nil {
 			ch.stopPolls()

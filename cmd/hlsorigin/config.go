@@ -32,6 +32,8 @@ type config struct {
 	RateLimits     bool  // per-client-IP rate limits on API writes; default on
 	SegmentCache   int64 // bytes of archive segments kept in memory; negative: off
 	HotBytes       int64 // bytes of the newest segments kept in memory across renditions; negative: no bound
+	InputLossAfter time.Duration // input lost this long after the next segment was due: generated slate; 0 = 1.5 x target
+	EndAfter       time.Duration // input lost this long: the session ends (EXT-X-ENDLIST); 0 = never
 	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
 	// flight before the store is closed; default 15s.
 	ShutdownTimeout time.Duration
@@ -57,6 +59,8 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.Int64Var(&c.HotBytes, "hot-bytes", 1<<30, "memory for the newest segments of every rendition (the live edge), oldest out first; older ones come from the store (negative: no bound)")
 	fs.Int64Var(&c.SegmentCache, "segment-cache-bytes", 256<<20, "memory for archive segments read back from the store (behind the live edge, replays), least recently used out (negative: off)")
 	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
+	fs.DurationVar(&c.InputLossAfter, "input-loss-after", 0, "when no segment arrived this long after the next one was due, the origin appends reconnecting slate segments itself (0: 1.5 x the target duration)")
+	fs.DurationVar(&c.EndAfter, "end-after", 10*time.Minute, "end the session (EXT-X-ENDLIST in every live playlist) after this long without host media (0: never)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -88,6 +92,12 @@ func (c config) Validate() error {
 	}
 	if c.PollMax < 0 {
 		return fmt.Errorf("-poll-max-duration %s: must not be negative", c.PollMax)
+	}
+	if c.InputLossAfter < 0 {
+		return fmt.Errorf("-input-loss-after %v: must not be negative", c.InputLossAfter)
+	}
+	if c.EndAfter < 0 {
+		return fmt.Errorf("-end-after %v: must not be negative (0: never)", c.EndAfter)
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("-shutdown-timeout %v: must be > 0", c.ShutdownTimeout)
