@@ -22,10 +22,10 @@ import (
 
 // clockState is a channel's output-clock bookkeeping. Guarded by ch.mu.
 type clockState struct {
-	lastHost time.Time       // arrival of the last host segment (zero: none since the origin started)
-	lost     bool            // input loss reported (event "input_lost" sent)
-	endReq   time.Time       // when the encoder first said it ended
-	encEnded map[string]bool // renditions whose ingest playlist ended (EXT-X-ENDLIST or DELETE)
+	lastHost time.Time         // arrival of the last host segment (zero: none since the origin started)
+	lost     bool              // input loss reported (event "input_lost" sent)
+	endReq   time.Time         // when the encoder first said it ended
+	encEnded map[string]bool   // renditions whose ingest playlist ended (EXT-X-ENDLIST or DELETE)
 	endWait  map[string]string // rendition -> last segment of its ended playlist, not committed yet
 }
 

@@ -28,10 +28,10 @@ type config struct {
 	ReplayMin      time.Duration // replays cut pauses only from recordings at least this long; default 0
 	ResumeMargin   time.Duration // extra slate after a resume, covering unseen encoder latency
 	Slates         slateFlags
-	MinFreeBytes   int64 // free space to keep on the data disk; ingest answers 507 below it
-	RateLimits     bool  // per-client-IP rate limits on API writes; default on
-	SegmentCache   int64 // bytes of archive segments kept in memory; negative: off
-	HotBytes       int64 // bytes of the newest segments kept in memory across renditions; negative: no bound
+	MinFreeBytes   int64         // free space to keep on the data disk; ingest answers 507 below it
+	RateLimits     bool          // per-client-IP rate limits on API writes; default on
+	SegmentCache   int64         // bytes of archive segments kept in memory; negative: off
+	HotBytes       int64         // bytes of the newest segments kept in memory across renditions; negative: no bound
 	InputLossAfter time.Duration // input lost this long after the next segment was due: generated slate; 0 = 1.5 x target
 	EndAfter       time.Duration // input lost this long: the session ends (EXT-X-ENDLIST); 0 = never
 	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
