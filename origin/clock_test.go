@@ -382,3 +382,79 @@ func TestSessionEndWaitsForLastSegment(t *testing.T) {
 		t.Fatalf("state %s, %d segments:\n%s", ch.State(), len(r.Segments()), p.Body)
 	}
 }
+
+// playlistPDT is playlistFor with the encoder's program date times: the
+// encoder's clock says segment i started at enc + 2i s.
+func playlistPDT(r fixtures.Rendition, k int, enc time.Time) []byte {
+	s := "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-MAP:URI=\"" + r.InitName + "\"\n"
+	for i := 0; i <= k; i++ {
+		s += "#EXTINF:2.000000,\n#EXT-X-PROGRAM-DATE-TIME:" + enc.Add(time.Duration(i)*2*time.Second).Format("2006-01-02T15:04:05.000Z07:00") + "\n" + r.SegmentNames[i] + "\n"
+	}
+	return []byte(s)
+}
+
+// TestExactTimingFromEncoderPDT: with EXT-X-PROGRAM-DATE-TIME in the
+// ingest, the cut lands on the frame of the pause instant (no margin),
+// and host video returns at the first keyframe at or after the resume
+// (no resume margin); without it, the conservative mapping cuts earlier
+// and keeps the slate longer.
+func TestExactTimingFromEncoderPDT(t *testing.T) {
+	for _, withPDT := range []bool{true, false} {
+		c := newClock()
+		o := openTest(t, t.TempDir(), c)
+		ch := newTestChannel(t, o, "pdt")
+		fx := fixtures.Muxed()
+		ingestOK(t, ch, fx.InitName, fx.Init)
+		// The encoder's clock: segment 0 captured from 12:00:00.500 (it
+		// arrives at 12:00:03, 0.5 s of pipeline latency after its end).
+		enc := c.Now().Add(500 * time.Millisecond)
+		pl := func(k int) []byte {
+			if withPDT {
+				return playlistPDT(fx, k, enc)
+			}
+			return playlistFor(fx, k)
+		}
+		c.Advance(3 * time.Second)
+		ingestOK(t, ch, fx.SegmentNames[0], fx.Segments[0])
+		ingestOK(t, ch, fx.PlaylistName, pl(0))
+		// Pause 0.5 s into segment 1 (encoder clock, 12:00:03.0), resume
+		// at 12:00:04.4, 0.1 s before segment 2's keyframe.
+		pauseAt := enc.Add(2500 * time.Millisecond)
+		c.Advance(500 * time.Millisecond)
+		if _, err := ch.Pause(PauseRequest{At: &pauseAt}); err != nil {
+			t.Fatal(err)
+		}
+		c.Advance(900 * time.Millisecond)
+		if _, err := ch.Resume(nil); err != nil {
+			t.Fatal(err)
+		}
+		c.Advance(600 * time.Millisecond)
+		ingestOK(t, ch, fx.SegmentNames[1], fx.Segments[1])
+		ingestOK(t, ch, fx.PlaylistName, pl(1))
+		c.Advance(2 * time.Second)
+		ingestOK(t, ch, fx.SegmentNames[2], fx.Segments[2])
+		ingestOK(t, ch, fx.PlaylistName, pl(2))
+		r, _ := ch.Rendition("index")
+		segs := r.Segments()
+		var kinds []string
+		live1 := 0.0
+		for _, s := range segs {
+			kinds = append(kinds, s.Kind)
+			if s.Name == fx.SegmentNames[1] && s.Kind == "" {
+				live1 = s.Duration
+			}
+		}
+		o.Close()
+		t.Logf("PDT %v: parts %q, host video of segment 1 lasts %.3f s", withPDT, kinds, live1)
+		if withPDT {
+			if math.Abs(live1-0.5) > 1.0/30+1e-9 {
+				t.Errorf("with PDT: host video of segment 1 lasts %.3f s, want 0.5 s within one frame", live1)
+			}
+			if segs[len(segs)-1].Kind != "" || segs[len(segs)-1].Name != fx.SegmentNames[2] {
+				t.Errorf("with PDT: segment 2 (keyframe after the resume) is %q, want host video", segs[len(segs)-1].Kind)
+			}
+		} else if live1 >= 0.5-1.0/30 || segs[len(segs)-1].Kind == "" {
+			t.Errorf("without PDT: host video of segment 1 lasts %.3f s and segment 2 is %q: want the conservative mapping", live1, segs[len(segs)-1].Kind)
+		}
+	}
+}

@@ -76,6 +76,9 @@ type Rendition struct {
 	lags     []float64 // arrival lag behind the program date time, recent segments (see earliestStart)
 	hasNum   bool
 	bwPeak   uint32
+	epoch    uint64   // encoder session: host discontinuities counted (see enctime.go)
+	epochSeq uint64   // first sequence number of the session
+	enc      encClock // the encoder's clock, when its ingest tells it
 
 	hotMu sync.RWMutex
 	hot   map[uint64]*hotItem // newest segments, see hotSet
