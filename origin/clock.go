@@ -274,6 +274,18 @@ func (r *Rendition) afterGap() bool {
 	return n > 0 && (r.segs[n-1].Gen != "" || r.ch.sessionEnded())
 }
 
+// notBeforeEnd returns pdt, or the end of r's last segment when that is
+// later: generated segments ran up to now, and host media that returns
+// does not go back before their end (PROGRAM-DATE-TIME continuous).
+func (r *Rendition) notBeforeEnd(pdt time.Time) time.Time {
+	if n := len(r.segs); n > 0 {
+		if end := r.segs[n-1].PDT.Add(secs(r.segs[n-1].Duration)); pdt.Before(end) {
+			return end
+		}
+	}
+	return pdt
+}
+
 // addReconnecting loads the bundled reconnecting slate at every height.
 func (s *slateSet) addReconnecting() error {
 	var vs []*slate.Slate

@@ -399,9 +399,13 @@ func playlistPDT(r fixtures.Rendition, k int, enc time.Time) []byte {
 // (no resume margin); without it, the conservative mapping cuts earlier
 // and keeps the slate longer.
 func TestExactTimingFromEncoderPDT(t *testing.T) {
-	for _, withPDT := range []bool{true, false} {
+	for _, tc := range []struct{ withPDT, trust bool }{{true, true}, {false, true}, {true, false}} {
+		withPDT := tc.withPDT && tc.trust // exact only with the PDT and -encoder-clock
 		c := newClock()
-		o := openTest(t, t.TempDir(), c)
+		o, err := Open(Config{DataDir: t.TempDir(), Now: c.Now, ResumeMargin: time.Second, ClockInterval: -1, EncoderClock: tc.trust}, Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		ch := newTestChannel(t, o, "pdt")
 		fx := fixtures.Muxed()
 		ingestOK(t, ch, fx.InitName, fx.Init)
@@ -409,7 +413,7 @@ func TestExactTimingFromEncoderPDT(t *testing.T) {
 		// arrives at 12:00:03, 0.5 s of pipeline latency after its end).
 		enc := c.Now().Add(500 * time.Millisecond)
 		pl := func(k int) []byte {
-			if withPDT {
+			if tc.withPDT {
 				return playlistPDT(fx, k, enc)
 			}
 			return playlistFor(fx, k)
@@ -445,7 +449,7 @@ func TestExactTimingFromEncoderPDT(t *testing.T) {
 			}
 		}
 		o.Close()
-		t.Logf("PDT %v: parts %q, host video of segment 1 lasts %.3f s", withPDT, kinds, live1)
+		t.Logf("PDT %v, encoder clock trusted %v: parts %q, host video of segment 1 lasts %.3f s", tc.withPDT, tc.trust, kinds, live1)
 		if withPDT {
 			if math.Abs(live1-0.5) > 1.0/30+1e-9 {
 				t.Errorf("with PDT: host video of segment 1 lasts %.3f s, want 0.5 s within one frame", live1)

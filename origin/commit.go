@@ -126,12 +126,8 @@ func (r *Rendition) place(name string, seg *segments.Segment, at time.Time) (Seg
 	info.Disc = disc
 	info.PDT = r.ch.wallClock(r, seg, info.Disc, at)
 	r.noteEncoderTime(seg, disc)
-	if last := r.segs[max(len(r.segs)-1, 0):]; gap && len(last) == 1 {
-		// Generated segments ran up to now: host media that returns
-		// does not go back before their end (PDT continuous).
-		if end := last[0].PDT.Add(secs(last[0].Duration)); info.PDT.Before(end) {
-			info.PDT = end
-		}
+	if gap {
+		info.PDT = r.notBeforeEnd(info.PDT)
 	}
 	return info, nil
 }

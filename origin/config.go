@@ -62,6 +62,14 @@ type Config struct {
 	// generated segments, session end). Default 250ms; negative: never on
 	// its own (tests call Tick).
 	ClockInterval time.Duration
+	// EncoderClock trusts the encoder's EXT-X-PROGRAM-DATE-TIME and prft
+	// as the capture time of its frames: the cut then uses them without
+	// margins (see enctime.go). Default false: ffmpeg's program date time
+	// is its muxer's start time plus media time, which runs ahead of
+	// capture by the encoder's latency (measured 0.19 s with x264
+	// zerolatency, 1.6 s with its defaults), so a resume mapped through it
+	// can show that much video captured inside the pause.
+	EncoderClock bool
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger defaults to slog.Default().

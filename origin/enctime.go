@@ -8,7 +8,7 @@ import (
 	"hlsorigin/timeline"
 )
 
-// Exact timing from the encoder's clock. When the ingest carries
+// Exact timing from the encoder's clock (Config.EncoderClock). When the ingest carries
 // EXT-X-PROGRAM-DATE-TIME (ffmpeg -hls_flags program_date_time) or prft
 // boxes, they map the encoder's media time to its wall clock, and the cut
 // uses that mapping without margins: the cut lands on the frame of the
@@ -86,7 +86,7 @@ func (r *Rendition) sessionStart(name string) (float64, bool) {
 // through the encoder's wall clock, the resume never through a capture
 // time later than the arrival allows. Called with ch.mu held.
 func (ch *Channel) cutAt(seg *segments.Segment, pdt, arrived, earliest time.Time) (from, to float64, p *Pause) {
-	if seg.Prft == nil {
+	if seg.Prft == nil || !ch.o.cfg.EncoderClock {
 		return ch.cutFor(seg.Start, seg.Duration, pdt, arrived, earliest)
 	}
 	enc := seg.Prft.Add(secs(seg.Start - seg.PrftMedia))

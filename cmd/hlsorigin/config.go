@@ -34,6 +34,7 @@ type config struct {
 	HotBytes       int64         // bytes of the newest segments kept in memory across renditions; negative: no bound
 	InputLossAfter time.Duration // input lost this long after the next segment was due: generated slate; 0 = 1.5 x target
 	EndAfter       time.Duration // input lost this long: the session ends (EXT-X-ENDLIST); 0 = never
+	EncoderClock   bool          // trust the encoder's program date time / prft as capture time (exact cut)
 	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
 	// flight before the store is closed; default 15s.
 	ShutdownTimeout time.Duration
@@ -61,6 +62,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.Int64Var(&c.MinFreeBytes, "min-free-bytes", 512<<20, "free space to keep on the data disk: ingest answers 507 below it (negative: off)")
 	fs.DurationVar(&c.InputLossAfter, "input-loss-after", 0, "when no segment arrived this long after the next one was due, the origin appends reconnecting slate segments itself (0: 1.5 x the target duration)")
 	fs.DurationVar(&c.EndAfter, "end-after", 10*time.Minute, "end the session (EXT-X-ENDLIST in every live playlist) after this long without host media (0: never)")
+	fs.BoolVar(&c.EncoderClock, "encoder-clock", false, "trust the encoder's EXT-X-PROGRAM-DATE-TIME / prft as the capture time of its frames: cut on the frame of the pause instant, host video back at the first keyframe after the resume, no margins (ffmpeg's runs ahead of capture by its encoder latency: see README)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -31,7 +31,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	o, err := origin.Open(origin.Config{DataDir: cfg.Data, Retention: cfg.Retention, TargetDuration: cfg.TargetDuration,
 		WindowFactor: cfg.WindowFactor, MinFreeBytes: cfg.MinFreeBytes, ResumeMargin: resumeMargin(cfg.ResumeMargin),
 		SegmentCacheBytes: cfg.SegmentCache, HotBytes: cfg.HotBytes, InputLossAfter: cfg.InputLossAfter,
-		EndAfter: endAfter(cfg.EndAfter), Logger: log}, origin.Hooks{})
+		EndAfter: endAfter(cfg.EndAfter), EncoderClock: cfg.EncoderClock, Logger: log}, origin.Hooks{})
 	if err != nil {
 		return err
 	}
