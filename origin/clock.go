@@ -23,6 +23,7 @@ import (
 // clockState is a channel's output-clock bookkeeping. Guarded by ch.mu.
 type clockState struct {
 	lastHost time.Time         // arrival of the last host segment (zero: none since the origin started)
+	lead     time.Duration     // its program date time end minus its arrival (>= 0), see timeline.Input.Lead
 	lost     bool              // input loss reported (event "input_lost" sent)
 	endReq   time.Time         // when the encoder first said it ended
 	encEnded map[string]bool   // renditions whose ingest playlist ended (EXT-X-ENDLIST or DELETE)
@@ -79,7 +80,7 @@ func (ch *Channel) tick(wait bool) {
 
 // clockInput gathers what timeline.Decide needs. Called with ch.mu held.
 func (ch *Channel) clockInput(now time.Time) timeline.Input {
-	in := timeline.Input{Now: now, LastHost: ch.clk.lastHost, EndRequested: ch.clk.endReq, Ended: !ch.rec.EndedAt.IsZero(),
+	in := timeline.Input{Now: now, LastHost: ch.clk.lastHost, Lead: ch.clk.lead, EndRequested: ch.clk.endReq, Ended: !ch.rec.EndedAt.IsZero(),
 		Config: timeline.Config{InputLossAfter: ch.o.cfg.InputLossAfter, EndAfter: max(ch.o.cfg.EndAfter, 0)}}
 	for _, p := range ch.pauses {
 		in.Pauses = append(in.Pauses, timeline.Pause{Start: p.StartedAt, End: p.EndedAt, Slate: p.Slate.ID})
@@ -149,6 +150,10 @@ func (ch *Channel) endSession(why timeline.EndReason, now time.Time) {
 // mu held.
 func (ch *Channel) hostArrived(r *Rendition, name string, at time.Time) {
 	ch.clk.lastHost = at
+	if n := len(r.segs); n > 0 {
+		end := r.segs[n-1].PDT.Add(secs(r.segs[n-1].Duration))
+		ch.clk.lead = max(end.Sub(at), 0)
+	}
 	if w, ok := ch.clk.endWait[r.name]; ok && w == name {
 		delete(ch.clk.endWait, r.name)
 		ch.encoderEnded(r.name, at) // the last segment of an ended playlist

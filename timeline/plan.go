@@ -110,7 +110,8 @@ func Usual(durations []float64) float64 {
 	return d[len(d)/2]
 }
 
-// generate plans, per rendition, the segments from its end up to now on
+// generate plans, per rendition, the segments from its end up to now
+// (plus Lead) on
 // one grid shared by every rendition: boundaries at base + k x cadence,
 // base being the latest rendition end. Each rendition's first segment
 // runs from its own end to the first boundary at least half a cadence
@@ -140,7 +141,7 @@ func fill(r Rendition, in Input, base time.Time, step time.Duration) []Segment {
 	}
 	var out []Segment
 	cur, media, prev := r.End, r.MediaEnd, r.Slate
-	for !b.After(in.Now) && len(out) < MaxPerPlan {
+	for !b.After(in.Now.Add(max(in.Lead, 0))) && len(out) < MaxPerPlan {
 		for _, span := range split(cur, b, r.Target) {
 			sl := slateAt(in.Pauses, span[0], span[1])
 			d := span[1].Sub(span[0]).Seconds()
