@@ -59,9 +59,12 @@ func (s *Server) createChannel(c *fiber.Ctx) error {
 
 // ChannelView is the public state of a channel.
 type ChannelView struct {
-	ID         string                 `json:"id"`
-	Title      string                 `json:"title"`
-	State      string                 `json:"state"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	State string `json:"state"`
+	// InputLost: the origin generates the slate because host media
+	// stopped (state reconnecting, or paused with the encoder gone).
+	InputLost  bool                   `json:"input_lost"`
 	Renditions []origin.RenditionInfo `json:"renditions"`
 	Pause      any                    `json:"pause"`
 	URLs       map[string]string      `json:"urls"`
@@ -72,7 +75,7 @@ type ChannelView struct {
 }
 
 func (s *Server) channelView(ch *origin.Channel) ChannelView {
-	v := ChannelView{ID: ch.ID(), Title: ch.Title(), State: ch.State(), Renditions: []origin.RenditionInfo{},
+	v := ChannelView{ID: ch.ID(), Title: ch.Title(), State: ch.State(), InputLost: ch.InputLost(), Renditions: []origin.RenditionInfo{},
 		URLs: map[string]string{"live": "/live/" + ch.ID() + "/index.m3u8"}, PollOptions: ch.PollOptions(),
 		PublishDelay: ch.PublishDelay().Seconds()}
 	for _, r := range ch.Renditions() {

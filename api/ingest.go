@@ -12,7 +12,8 @@ import (
 
 // ingestRoutes accept exactly what ffmpeg's HLS muxer sends with
 // -method PUT: chunked bodies without a content type; a DELETE for files it
-// rotates out (the origin keeps its own retention, so that is a no-op).
+// rotates out (the origin keeps its own retention, so that is a no-op for
+// media; a DELETE of a playlist ends it like EXT-X-ENDLIST).
 func (s *Server) ingestRoutes() {
 	for _, m := range []string{fiber.MethodPut, fiber.MethodPost} {
 		s.app.Add(m, "/ingest/:id/:name", s.ingest(false))
@@ -70,11 +71,16 @@ func (s *Server) ingestFailed(c *fiber.Ctx, kind string, err error) error {
 
 func (s *Server) ingestDelete(keyInPath bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if _, err := s.ingestChannel(c, keyInPath); err != nil {
+		ch, err := s.ingestChannel(c, keyInPath)
+		if err != nil {
 			return s.writeError(c, err)
 		}
-		if origin.KindOf(c.Params("name")) == origin.FileUnknown {
-			return s.writeError(c, fmt.Errorf("file %q: %w", c.Params("name"), origin.ErrInvalid))
+		name := c.Params("name")
+		if origin.KindOf(name) == origin.FileUnknown {
+			return s.writeError(c, fmt.Errorf("file %q: %w", name, origin.ErrInvalid))
+		}
+		if err := ch.EndIngest(name); err != nil {
+			return s.writeError(c, err)
 		}
 		return c.SendStatus(fiber.StatusNoContent)
 	}

@@ -24,6 +24,8 @@ type metrics struct {
 	requests     *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
 	errors       *prometheus.CounterVec
+	generated    *prometheus.CounterVec // segments the output clock generated (input lost), by channel
+	clockEvents  *prometheus.CounterVec // input_lost, input_restored, ended, started
 
 	// Per-request children, resolved once: a label lookup hashes its
 	// values under a lock, which the hot paths should not pay each time.
@@ -62,6 +64,11 @@ func newMetrics() *metrics {
 		Help: "Error answers by code."}, []string{"code"})
 	m.sseClients = prometheus.NewGauge(prometheus.GaugeOpts{Name: "hlsorigin_event_subscribers",
 		Help: "Open Server-Sent Events streams."})
+	m.generated = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hlsorigin_generated_segments_total",
+		Help: "Segments the origin generated while the input was lost (slate video, silent audio), by channel."}, []string{"channel"})
+	m.clockEvents = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hlsorigin_clock_events_total",
+		Help: "Output clock events: input_lost, input_restored, ended, started."}, []string{"event"})
+	m.reg.MustRegister(m.generated, m.clockEvents)
 	m.reg.MustRegister(m.ingestBytes, m.ingestFiles, m.segments, m.segmentsLost, m.requests, m.latency, m.errors, m.sseClients,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for i, name := range routeNames {

@@ -148,9 +148,12 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 	})
 	s.metrics.reg.MustRegister(segmentCacheCollectors(o)...)
 	o.SetHooks(origin.Hooks{
-		SegmentStored:  func(ch, _ string, _ int, _ float64) { s.metrics.segments.WithLabelValues(ch).Inc() },
-		SegmentDropped: func(_, _ string, _ error) { s.metrics.segmentsLost.Inc() },
+		SegmentStored:    func(ch, _ string, _ int, _ float64) { s.metrics.segments.WithLabelValues(ch).Inc() },
+		SegmentDropped:   func(_, _ string, _ error) { s.metrics.segmentsLost.Inc() },
+		SegmentGenerated: func(ch, _ string) { s.metrics.generated.WithLabelValues(ch).Inc() },
+		ClockEvent:       func(_, ev string) { s.metrics.clockEvents.WithLabelValues(ev).Inc() },
 	})
+	s.metrics.reg.MustRegister(channelStateCollectors(o)...)
 	s.routes()
 	return s, nil
 }

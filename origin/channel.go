@@ -29,6 +29,8 @@ type channelRecord struct {
 	// Declared is the BANDWIDTH the encoder's multivariant declares, by
 	// rendition (see bandwidth.go).
 	Declared map[string]uint32 `json:"declared,omitempty"`
+	// EndedAt is when the session ended (EXT-X-ENDLIST), zero while one runs.
+	EndedAt time.Time `json:"ended_at,omitzero"`
 }
 
 // Channel is one live stream: its renditions and their timelines. Ingest
@@ -57,6 +59,7 @@ type Channel struct {
 	anchor       anchor
 	lastIngest   time.Time
 	pauses       []Pause // retained pauses, oldest first; the last may be open
+	clk          clockState
 
 	// cuts: pause id -> the instants every rendition cuts it at (align.go).
 	cuts map[string]*pauseCut
@@ -153,17 +156,12 @@ func (ch *Channel) CheckHostToken(tok string) error {
 	return nil
 }
 
-// State is "paused", "live" or "idle".
+// State is "idle", "live", "paused", "reconnecting" or "ended" (see
+// timeline.State).
 func (ch *Channel) State() string {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	if ch.openPause() != nil {
-		return "paused"
-	}
-	if !ch.lastIngest.IsZero() && ch.o.cfg.Now().Sub(ch.lastIngest) < ch.o.cfg.IdleAfter {
-		return "live"
-	}
-	return "idle"
+	return string(ch.stateLocked())
 }
 
 // Rendition returns a rendition by name.

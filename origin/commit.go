@@ -108,9 +108,13 @@ func (r *Rendition) place(name string, seg *segments.Segment, at time.Time) (Seg
 			}
 		}
 	}
-	disc, err := r.discontinuity(seg)
-	if err != nil {
-		return info, fmt.Errorf("segment %s: %w", name, err)
+	gap := r.afterGap() // after generated segments or an ended session: always a new discontinuity
+	disc := gap
+	if !gap {
+		var err error
+		if disc, err = r.discontinuity(seg); err != nil {
+			return info, fmt.Errorf("segment %s: %w", name, err)
+		}
 	}
 	if r.rec.Target == 0 {
 		r.rec.Target = r.ch.targetFor(info.Duration)
@@ -120,7 +124,11 @@ func (r *Rendition) place(name string, seg *segments.Segment, at time.Time) (Seg
 			name, info.Duration, r.rec.Target, ErrTooLong)
 	}
 	info.Disc = disc
-	info.PDT = r.ch.wallClock(r, seg, disc, at)
+	info.PDT = r.ch.wallClock(r, seg, info.Disc, at)
+	r.noteEncoderTime(seg, disc)
+	if gap {
+		info.PDT = r.notBeforeEnd(info.PDT)
+	}
 	return info, nil
 }
 
@@ -241,13 +249,18 @@ func (r *Rendition) store(info SegmentInfo, body []byte, at time.Time) error {
 	if n, ok := r.segNum(info.Name); ok {
 		r.lastNum, r.hasNum = n, true
 	}
-	r.reinit, r.initDiff = false, false
+	if info.Gen == "" {
+		r.reinit, r.initDiff = false, false
+	}
 	r.putHot(info.Seq, data)
 	r.ch.remember(info.Name, info.Hash)
-	if r.ch.lastIngest.IsZero() || at.Sub(r.ch.lastIngest) >= r.ch.o.cfg.IdleAfter {
-		r.ch.o.noteSession(r.ch) // a new live session: remember its title
+	if info.Gen == "" {
+		if r.ch.lastIngest.IsZero() || at.Sub(r.ch.lastIngest) >= r.ch.o.cfg.IdleAfter {
+			r.ch.o.noteSession(r.ch) // a new live session: remember its title
+		}
+		r.ch.lastIngest = at
+		r.ch.hostArrived(r, info.Name, at)
 	}
-	r.ch.lastIngest = at
 	if h := r.ch.o.hooks.SegmentStored; h != nil {
 		h(r.ch.rec.ID, r.name, info.Size, info.Duration)
 	}

@@ -59,6 +59,26 @@ type Config struct {
 	// hides everything from its "at" before anyone saw it. Channels may
 	// override it. Default 0: listed on arrival.
 	PublishDelay time.Duration
+	// InputLossAfter: when no host segment arrived for this long after the
+	// next one was due, the input is lost and the origin generates
+	// segments (the reconnecting slate, or the pause's) on its own
+	// cadence. Default 0: 1.5 x the target duration.
+	InputLossAfter time.Duration
+	// EndAfter ends the session (EXT-X-ENDLIST) after this long without
+	// host media. Default 10m; negative: never.
+	EndAfter time.Duration
+	// ClockInterval is how often the output clock runs (input loss,
+	// generated segments, session end). Default 250ms; negative: never on
+	// its own (tests call Tick).
+	ClockInterval time.Duration
+	// EncoderClock trusts the encoder's EXT-X-PROGRAM-DATE-TIME and prft
+	// as the capture time of its frames: the cut then uses them without
+	// margins (see enctime.go). Default false: ffmpeg's program date time
+	// is its muxer's start time plus media time, which runs ahead of
+	// capture by the encoder's latency (measured 0.19 s with x264
+	// zerolatency, 1.6 s with its defaults), so a resume mapped through it
+	// can show that much video captured inside the pause.
+	EncoderClock bool
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger defaults to slog.Default().
@@ -99,6 +119,12 @@ func (c Config) withDefaults() Config {
 	} else if c.ResumeMargin < 0 {
 		c.ResumeMargin = 0
 	}
+	if c.EndAfter == 0 {
+		c.EndAfter = 10 * time.Minute
+	}
+	if c.ClockInterval == 0 {
+		c.ClockInterval = 250 * time.Millisecond
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -121,6 +147,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("window-factor %.1f: RFC 8216 needs at least 3: %w", c.WindowFactor, ErrInvalid)
 	case c.PublishDelay < 0 || c.PublishDelay > MaxPublishDelay || c.PublishDelay >= c.Retention:
 		return fmt.Errorf("publish-delay %s: 0 to %s, shorter than the retention: %w", c.PublishDelay, MaxPublishDelay, ErrInvalid)
+	case c.InputLossAfter < 0:
+		return fmt.Errorf("input-loss-after %s: must not be negative: %w", c.InputLossAfter, ErrInvalid)
 	case c.MinWindowSegments < 3:
 		return fmt.Errorf("min-window-segments %d: must be at least 3: %w", c.MinWindowSegments, ErrInvalid)
 	}

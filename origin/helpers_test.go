@@ -34,7 +34,7 @@ func openTest(t *testing.T, dir string, c *clock) *Origin {
 	// A 1 s resume margin: the unit tests place resume instants within
 	// 2 s fixture segments (the default margin is longer than a segment).
 	// No slate conversions (ffmpeg) unless a test is about them.
-	o, err := Open(Config{DataDir: dir, Now: c.Now, ResumeMargin: time.Second, NoSlateSizes: true}, Hooks{})
+	o, err := Open(Config{DataDir: dir, Now: c.Now, ResumeMargin: time.Second, NoSlateSizes: true, ClockInterval: -1}, Hooks{})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -200,7 +200,12 @@ func (ch *Channel) ingestPlaylist(name string, body []byte, now time.Time) error
 	if err := ch.learn(r, pl.Media); err != nil {
 		return err
 	}
-	return r.commitPending(pl.Media, now)
+	if err := r.commitPending(pl.Media, now); err != nil {
+		return err
+	}
+	r.learnEncoderClock(pl.Media)      // EXT-X-PROGRAM-DATE-TIME: exact cut (enctime.go)
+	ch.noteIngestEnd(r, pl.Media, now) // EXT-X-ENDLIST: the clock ends the session (clock.go)
+	return nil
 }
 
 // learn records which init and which segment names belong to r.

@@ -34,6 +34,8 @@ type Origin struct {
 	viewerKey  []byte
 	viewerErr  error
 
+	stopClock func() // stops the output clock and waits for it (see clock.go)
+
 	// beforeSegmentWrite, when set (tests), runs where Rendition.store
 	// writes a segment's bytes, with the channel's mu released.
 	beforeSegmentWrite func()
@@ -50,6 +52,10 @@ func (o *Origin) SetSlatePicker(f SlatePicker) { o.picker = f }
 type Hooks struct {
 	SegmentStored  func(channel, rendition string, bytes int, dur float64)
 	SegmentDropped func(channel, name string, err error)
+	// SegmentGenerated: the output clock appended a segment (input lost).
+	SegmentGenerated func(channel, rendition string)
+	// ClockEvent: input_lost, input_restored, ended or started.
+	ClockEvent func(channel, event string)
 }
 
 // Open opens (or creates) the store in cfg.DataDir and loads every channel.
@@ -72,6 +78,10 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 	if !cfg.NoSlateSizes {
 		o.slates.sizer.init(cfg.Logger)
 	}
+	if err := o.slates.addReconnecting(); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := o.load(); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("load channels: %w", err)
@@ -81,11 +91,19 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 		// withdrawn ones unreachable; the maintenance loop retries.
 		o.log.Error("reconcile pauses", "err", err)
 	}
+	o.stopClock = func() {}
+	if cfg.ClockInterval > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go o.runClock(ctx, done)
+		o.stopClock = func() { cancel(); <-done }
+	}
 	return o, nil
 }
 
 // Close stops the open polls' writers, then syncs and closes the store.
 func (o *Origin) Close() error {
+	o.stopClock()
 	for _, id := range o.Channels() {
 		if ch, err := o.Channel(id); err == nil {
 			ch.stopPolls()

@@ -61,7 +61,7 @@ func (r *Rendition) liveModel(ranges []manifest.DateRange) manifest.Media {
 			Discontinuity: s.Disc, MapURI: InitURI(s.InitVer), PDT: s.PDT, Gap: s.Withdrawn}
 	}
 	win := manifest.WindowFor(all, r.rec.Target, r.ch.o.cfg.MinWindowSegments, r.ch.o.cfg.WindowFactor)
-	m := manifest.Media{TargetDuration: r.rec.Target, Segments: win}
+	m := manifest.Media{TargetDuration: r.rec.Target, Segments: win, Ended: r.ch.sessionEnded()}
 	if len(win) > 0 {
 		first := listed[len(listed)-len(win)]
 		m.MediaSequence = first.Seq

@@ -29,7 +29,7 @@ func (r *Rendition) splice(in *segments.Init, seg *segments.Segment, body []byte
 	if !hasVideo {
 		return r.spliceAudio(in, seg, body, pdt, arrived, earliest)
 	}
-	from, to, p := r.ch.alignedCut(seg.Start, seg.Duration, pdt, arrived, earliest)
+	from, to, p := r.ch.cutAt(seg, pdt, arrived, earliest) // the encoder's clock when known (enctime.go)
 	if p == nil {
 		return r.afterSlate(in, seg, body, pdt)
 	}

@@ -77,22 +77,21 @@ func endOf(in Input, cad float64, paused bool) (EndReason, bool) {
 	return "", false
 }
 
-// Cadence is the duration of generated segments: the longest usual
-// segment duration of the renditions, at most the smallest target
-// duration (a rendition without history counts its target).
+// Cadence is the duration of generated segments: the shortest usual
+// segment duration of the renditions (video segments end on frames, audio
+// ones a few ms later on AAC frames), at most the smallest target
+// duration; the target when no rendition has history.
 func Cadence(rs []Rendition) float64 {
-	cad, tmin := 0.0, math.Inf(1)
+	cad, tmin := math.Inf(1), math.Inf(1)
 	for _, r := range rs {
-		u := r.Usual
-		if u <= 0 {
-			u = float64(r.Target)
+		if r.Usual > 0 {
+			cad = math.Min(cad, r.Usual)
 		}
-		cad = math.Max(cad, u)
 		if r.Target > 0 {
 			tmin = math.Min(tmin, float64(r.Target))
 		}
 	}
-	if cad <= 0 || cad > tmin {
+	if cad > tmin {
 		cad = tmin
 	}
 	if math.IsInf(cad, 1) || cad <= 0 {
@@ -111,7 +110,8 @@ func Usual(durations []float64) float64 {
 	return d[len(d)/2]
 }
 
-// generate plans, per rendition, the segments from its end up to now on
+// generate plans, per rendition, the segments from its end up to now
+// (plus Lead) on
 // one grid shared by every rendition: boundaries at base + k x cadence,
 // base being the latest rendition end. Each rendition's first segment
 // runs from its own end to the first boundary at least half a cadence
@@ -141,9 +141,9 @@ func fill(r Rendition, in Input, base time.Time, step time.Duration) []Segment {
 	}
 	var out []Segment
 	cur, media, prev := r.End, r.MediaEnd, r.Slate
-	for !b.After(in.Now) && len(out) < MaxPerPlan {
+	for !b.After(in.Now.Add(max(in.Lead, 0))) && len(out) < MaxPerPlan {
 		for _, span := range split(cur, b, r.Target) {
-			sl := slateAt(in.Pauses, span[0])
+			sl := slateAt(in.Pauses, span[0], span[1])
 			d := span[1].Sub(span[0]).Seconds()
 			out = append(out, Segment{PDT: span[0], Duration: d, MediaStart: media, Slate: sl, Disc: sl != prev})
 			media += d
@@ -164,10 +164,14 @@ func split(from, to time.Time, target int) [][2]time.Time {
 	return [][2]time.Time{{from, mid}, {mid, to}}
 }
 
-// slateAt is the slate of the pause open at t, else the reconnecting slate.
-func slateAt(ps []Pause, t time.Time) string {
-	if p := openAt(ps, t); p != nil && p.Slate != "" {
-		return p.Slate
+// slateAt is the slate of the latest pause overlapping [from, to), else
+// the reconnecting slate.
+func slateAt(ps []Pause, from, to time.Time) string {
+	for i := len(ps) - 1; i >= 0; i-- {
+		p := ps[i]
+		if p.Start.Before(to) && (p.End == nil || p.End.After(from)) && p.Slate != "" {
+			return p.Slate
+		}
 	}
 	return ReconnectingSlate
 }

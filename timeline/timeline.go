@@ -92,7 +92,12 @@ type Input struct {
 	Now time.Time
 	// LastHost is the arrival of the last host segment; zero when none
 	// arrived since the origin started.
-	LastHost   time.Time
+	LastHost time.Time
+	// Lead is how far the renditions' program date times ran ahead of the
+	// arrival clock at the last host segment (its end minus its arrival,
+	// at least 0): generated segments keep the host's cadence as it
+	// arrived, so one is due when its end minus Lead has passed.
+	Lead       time.Duration
 	Renditions []Rendition
 	Pauses     []Pause // oldest first
 	// EndRequested is when the encoder first said it ended (zero: it did

@@ -47,6 +47,9 @@ type config struct {
 	MaxStreamsIP   int           // open event streams per client address; default 32
 	MaxReplayBytes int           // Last-Event-ID replay bound; default 64 KiB
 	MaxVotersIP    int           // viewers voting from one address per poll; default 20, negative: no cap
+	InputLossAfter time.Duration // input lost this long after the next segment was due: generated slate; 0 = 1.5 x target
+	EndAfter       time.Duration // input lost this long: the session ends (EXT-X-ENDLIST); 0 = never
+	EncoderClock   bool          // trust the encoder's program date time / prft as capture time (exact cut)
 	// ShutdownTimeout bounds how long SIGTERM/SIGINT waits for requests in
 	// flight before the store is closed; default 15s.
 	ShutdownTimeout time.Duration
@@ -86,6 +89,9 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.MaxStreamsIP, "max-event-streams-per-ip", api.DefaultMaxEventStreamsPerIP, "open event streams per client address (IPv6 /64); over it 429")
 	fs.IntVar(&c.MaxReplayBytes, "max-replay-bytes", api.DefaultMaxReplayBytes, "bytes of events replayed to a client reconnecting with Last-Event-ID (newest kept; a sync event stands for the rest)")
 	fs.IntVar(&c.MaxVotersIP, "max-voters-per-ip", api.DefaultMaxVotersPerIP, "viewers that may vote from one client address (IPv6 /64) in one poll (negative: no cap)")
+	fs.DurationVar(&c.InputLossAfter, "input-loss-after", 0, "when no segment arrived this long after the next one was due, the origin appends reconnecting slate segments itself (0: 1.5 x the target duration)")
+	fs.DurationVar(&c.EndAfter, "end-after", 10*time.Minute, "end the session (EXT-X-ENDLIST in every live playlist) after this long without host media (0: never)")
+	fs.BoolVar(&c.EncoderClock, "encoder-clock", false, "trust the encoder's EXT-X-PROGRAM-DATE-TIME / prft as the capture time of its frames: cut on the frame of the pause instant, host video back at the first keyframe after the resume, no margins (ffmpeg's runs ahead of capture by its encoder latency: see README)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "on SIGTERM/SIGINT, how long requests in flight may take to finish")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -120,6 +126,12 @@ func (c config) Validate() error {
 	}
 	if c.PollMax < 0 {
 		return fmt.Errorf("-poll-max-duration %s: must not be negative", c.PollMax)
+	}
+	if c.InputLossAfter < 0 {
+		return fmt.Errorf("-input-loss-after %v: must not be negative", c.InputLossAfter)
+	}
+	if c.EndAfter < 0 {
+		return fmt.Errorf("-end-after %v: must not be negative (0: never)", c.EndAfter)
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("-shutdown-timeout %v: must be > 0", c.ShutdownTimeout)

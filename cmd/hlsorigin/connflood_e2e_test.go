@@ -80,7 +80,7 @@ func testConnFlood(t *testing.T, p *proc, metric string, putOK bool) {
 	if len(conns) < 1100 {
 		t.Fatalf("only %d connections: the flood does not exceed the descriptor limit", len(conns))
 	}
-	waitFor(t, 20*time.Second, "the flood to reach the server's limit", func() bool {
+	waitUntil(t, 20*time.Second, "the flood to reach the server's limit", func() bool {
 		return strings.Contains(p.stderr.String(), "accept failed") || answered503(conns[len(conns)-1])
 	})
 	t.Logf("flood reached the limit after %s", time.Since(start).Round(time.Millisecond))
@@ -96,7 +96,7 @@ func testConnFlood(t *testing.T, p *proc, metric string, putOK bool) {
 		c.Close()
 	}
 	conns = nil
-	waitFor(t, 30*time.Second, "/healthz after the flood", func() bool {
+	waitUntil(t, 30*time.Second, "/healthz after the flood", func() bool {
 		st, _, err := p.call("GET", "/healthz", "", nil, nil)
 		return err == nil && st == 200
 	})
@@ -157,7 +157,7 @@ func assertRunning(t *testing.T, p *proc) {
 	}
 }
 
-func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
+func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !ok() {

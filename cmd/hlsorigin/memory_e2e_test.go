@@ -178,7 +178,7 @@ func TestMemoryUnderBodyAndEventFloods(t *testing.T) {
 	if opened.Load() < 2900 {
 		t.Errorf("only %d of 3,000 event streams opened", opened.Load())
 	}
-	waitFor(t, 10*time.Second, "dropped event streams to leave", func() bool {
+	waitUntil(t, 10*time.Second, "dropped event streams to leave", func() bool {
 		_, b, err := p.call("GET", "/metrics", "", nil, nil)
 		return err == nil && metricValue(string(b), "hlsorigin_event_subscribers") == 0
 	})

@@ -32,7 +32,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	o, err := origin.Open(origin.Config{DataDir: cfg.Data, Retention: cfg.Retention, TargetDuration: cfg.TargetDuration,
 		WindowFactor: cfg.WindowFactor, MinFreeBytes: cfg.MinFreeBytes, ResumeMargin: resumeMargin(cfg.ResumeMargin),
 		PublishDelay:      cfg.PublishDelay,
-		SegmentCacheBytes: cfg.SegmentCache, HotBytes: cfg.HotBytes, Logger: log}, origin.Hooks{})
+		SegmentCacheBytes: cfg.SegmentCache, HotBytes: cfg.HotBytes, InputLossAfter: cfg.InputLossAfter,
+		EndAfter: endAfter(cfg.EndAfter), EncoderClock: cfg.EncoderClock, Logger: log}, origin.Hooks{})
 	if err != nil {
 		return err
 	}
@@ -150,6 +151,15 @@ func newLogger(level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// endAfter maps the flag to origin.Config: 0 on the command line means
+// never (the config's zero value means the default).
+func endAfter(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 // resumeMargin maps the flag to origin.Config: 0 on the command line means

@@ -7,6 +7,7 @@ const HO = (() => {
   const strings = {
     en: {
       lang: '中文', live: 'Live', idle: 'Offline', paused: 'Be right back', loading: 'loading…',
+      reconnecting: 'Reconnecting…', ended: 'Ended', encoderLost: 'Encoder offline: viewers see the slate',
       brb: 'Be right back — the host will return soon.',
       pollQuestion: 'What should I do when I\'m back?', pollVotes: 'votes', pollYou: 'Your vote',
       pollClosed: 'Voting closed', pollNoVotes: 'No votes this time.', winner: 'The audience chose',
@@ -19,6 +20,7 @@ const HO = (() => {
     },
     zh: {
       lang: 'English', live: '直播中', idle: '未开播', paused: '马上回来', loading: '加载中…',
+      reconnecting: '重新连接中…', ended: '已结束', encoderLost: '推流已中断：观众看到暂停画面',
       brb: '马上回来 —— 主播稍后回来。',
       pollQuestion: '我回来后做什么？', pollVotes: '票', pollYou: '你的投票',
       pollClosed: '投票已结束', pollNoVotes: '本次没有投票。', winner: '观众选择了',

@@ -30,8 +30,11 @@ async function host(method, path, body) {
   return r;
 }
 
-function showState(s) {
+// showState shows the channel state; lost (when given) says whether the
+// encoder's input is lost (the origin generates the slate, also while paused).
+function showState(s, lost) {
   state = s;
+  if (lost !== undefined) $('input').hidden = !lost;
   $('state').dataset.state = s;
   $('state').textContent = HO.t(s);
   const b = $('toggle');
@@ -66,7 +69,7 @@ function channel(c) {
   if (!$('options-form').contains(document.activeElement)) {
     inputs.forEach((el, i) => { el.value = (c.poll_options || [])[i] || ''; });
   }
-  showState(c.state);
+  showState(c.state, !!c.input_lost);
 }
 
 async function loadSlates() {
@@ -137,7 +140,11 @@ HO.player($('video'), id);
 HO.events(id, {
   sync: (c) => { channel(c); HO.json(base + '/poll').then((r) => r.ok && showPoll(r.body)); },
   paused: () => showState('paused'),
-  resumed: () => showState('live'),
+  resumed: () => showState($('input').hidden ? 'live' : 'reconnecting'),
+  input_lost: () => showState(state === 'paused' ? 'paused' : 'reconnecting', true),
+  input_restored: () => showState(state === 'paused' ? 'paused' : 'live', false),
+  ended: () => showState('ended', false),
+  started: () => showState(state === 'paused' ? 'paused' : 'live', false),
   title: (d) => { $('channel').textContent = d.title || id; },
   poll: showPoll,
   poll_result: showPoll,
@@ -152,5 +159,5 @@ HO.events(id, {
 })();
 setInterval(async () => {
   const c = await HO.json(base).catch(() => null);
-  if (c && c.ok) showState(c.body.state);
+  if (c && c.ok) showState(c.body.state, !!c.body.input_lost);
 }, 5000);
