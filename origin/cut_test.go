@@ -100,3 +100,22 @@ func checkStoredParts(t *testing.T, ch *Channel, audioIn uint64, cutAt time.Time
 		t.Errorf("audio stored %d ticks, sent %d (%.1f ms apart)", audioOut, audioIn, math.Abs(float64(audioOut)-float64(audioIn))/48)
 	}
 }
+
+// TestSilenceAnyRate: the silent AAC-LC frame is the same at 44.1 and
+// 48 kHz (the rate lives in the init only), so a muted pause of a host at
+// another rate gets it too instead of a refused segment.
+func TestSilenceAnyRate(t *testing.T) {
+	o := openTest(t, t.TempDir(), newClock())
+	defer o.Close()
+	for _, ch := range []int{1, 2} {
+		a, errA := o.silence(44100, ch)
+		b, errB := o.silence(48000, ch)
+		c, errC := o.silence(32000, ch)
+		if errA != nil || errB != nil || errC != nil || string(a) != string(b) || string(c) != string(b) || len(b) == 0 {
+			t.Errorf("%d channels: % x (%v), % x (%v), % x (%v)", ch, a, errA, b, errB, c, errC)
+		}
+	}
+	if _, err := o.silence(48000, 6); err == nil {
+		t.Error("5.1 silence invented")
+	}
+}

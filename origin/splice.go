@@ -100,9 +100,16 @@ func (r *Rendition) slateInit(in *segments.Init, videoID uint32, sl *slate.Slate
 	return ver, r.save()
 }
 
-// silence returns one silent AAC frame for a rate and channel count.
+// silence returns one silent AAC frame for a rate and channel count. The
+// AAC-LC silent frame (no scale factor bands coded) does not depend on the
+// sample rate, which only the init's AudioSpecificConfig carries: the
+// bundled 44.1 and 48 kHz frames are byte-identical, so any rate uses the
+// 48 kHz one and a muted pause never refuses a segment for its rate.
 func (o *Origin) silence(rate, channels int) ([]byte, error) {
 	file, err := fixtures.Silence(rate, channels)
+	if err != nil {
+		file, err = fixtures.Silence(48000, channels)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("mute %d Hz x %d channels is not supported: %w", rate, channels, ErrUnprocessable)
 	}
