@@ -177,6 +177,7 @@ func TestDateRangeAtSlateInstants(t *testing.T) {
 	if d == nil || d["END-DATE"] != "" {
 		t.Fatalf("open pause: date range %v", d)
 	}
+	openStart := d["START-DATE"]
 	if _, err := ch.Resume(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -205,6 +206,9 @@ func TestDateRangeAtSlateInstants(t *testing.T) {
 		t.Fatalf("timeline %+v: want live, slate, live", segs)
 	}
 	d = dateRangeOf(t, r)
+	if d["START-DATE"] != openStart { // RFC 8216 4.3.2.7.1: same ID, same attribute values
+		t.Errorf("START-DATE changed from %s to %s", openStart, d["START-DATE"])
+	}
 	p := ch.Pauses()[0]
 	wantEnd := last.PDT.Add(time.Duration(last.Duration * float64(time.Second)))
 	if d["START-DATE"] != first.PDT.UTC().Format("2006-01-02T15:04:05.000Z07:00") ||

@@ -57,7 +57,7 @@ func refTrack(tr []segments.Track) (segments.Track, bool) {
 // segments left out, every other segment re-stamped per track so each
 // track continues where the previous kept segment ended.
 func planVideo(segs []origin.SegmentInfo, tracks Tracks) []Piece {
-	var out []Piece
+	out := make([]Piece, 0, len(segs))
 	next := map[uint32]uint64{} // per track: output decode time of the next sample
 	var prev *origin.SegmentInfo
 	skipped, anySkipped := 0.0, false

@@ -51,7 +51,9 @@ func Media(segs []origin.SegmentInfo, pauses []origin.Pause, target int, u URIs,
 	} else {
 		pieces = planVideo(segs, opt.Tracks)
 	}
-	for i, p := range mergeShort(pieces, target) {
+	pieces = mergeShort(pieces, target)
+	m.Segments = make([]manifest.Segment, 0, len(pieces))
+	for i, p := range pieces {
 		m.Segments = append(m.Segments, manifest.Segment{Seq: uint64(i), URI: pieceURI(u.Segment(p.Seq), p),
 			Duration: p.Duration, MapURI: u.Init(p.InitVer), PDT: p.PDT, Discontinuity: i > 0 && p.Disc})
 	}
