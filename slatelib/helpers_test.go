@@ -40,7 +40,7 @@ func (o testOrigin) Slates() *Library { return o.lib }
 // openTest opens an origin over dir with a test clock and its library.
 func openTest(t testing.TB, dir string, c *clock) testOrigin {
 	t.Helper()
-	o, err := origin.Open(origin.Config{DataDir: dir, Now: c.Now, ResumeMargin: time.Second}, origin.Hooks{})
+	o, err := origin.Open(origin.Config{DataDir: dir, Now: c.Now, ResumeMargin: time.Second, ClockInterval: -1, NoSlateSizes: true}, origin.Hooks{})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
