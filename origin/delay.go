@@ -105,7 +105,7 @@ func (ch *Channel) hides() []timeline.Hide {
 // hideMargin widens what a pause hides of stored segments. None is
 // needed: a segment's media was captured before it arrived, and the
 // decisions map it through its latest plausible span, which ends at its
-// arrival (or later, when its program date time says so).
+// arrival.
 const hideMargin = 0
 
 // listedIndex is how many entries of r.segs are listed. Called with ch.mu held.
@@ -153,6 +153,10 @@ func (ch *Channel) scheduleDueLocked(now time.Time) {
 	}
 	ch.dueAt = next
 	wait := min(max(next.Sub(now), 10*time.Millisecond), delay+time.Second)
+	if !next.After(now) {
+		// Due but blocked: its re-splice republishes; this is a backstop.
+		wait = time.Second
+	}
 	if ch.dueTimer != nil {
 		ch.dueTimer.Stop()
 	}
