@@ -66,7 +66,10 @@ func slateRuns(segs []SegmentInfo) []slateRun {
 // call by up to a segment (the cut is made early, never late).
 const runSlack = 10 * time.Second
 
-// SlateRanges marks each pause by the slate run it produced in segs.
+// SlateRanges marks each pause by the slate run it produced in segs. A
+// pause that withdrew published media (Exposed) starts at the exposed
+// instant, where its gap begins, and is listed even before a slate
+// segment follows the gap.
 func SlateRanges(segs []SegmentInfo, pauses []Pause) []manifest.DateRange {
 	runs := slateRuns(segs)
 	out := make([]manifest.DateRange, 0, len(pauses))
@@ -75,20 +78,27 @@ func SlateRanges(segs []SegmentInfo, pauses []Pause) []manifest.DateRange {
 		for next < len(runs) && runs[next].start.Before(p.StartedAt.Add(-runSlack)) {
 			next++
 		}
-		if next >= len(runs) || (p.EndedAt != nil && !runs[next].start.Before(*p.EndedAt)) {
+		var run *slateRun
+		if next < len(runs) && (p.EndedAt == nil || runs[next].start.Before(*p.EndedAt)) {
+			run = &runs[next]
+			next++
+		}
+		if run == nil && p.Exposed == nil {
 			continue // not served (yet): a pause before the first slate segment, or retained no longer
 		}
-		run := runs[next]
-		next++
-		d := manifest.DateRange{ID: "pause-" + p.ID, Class: "com.hlsorigin.pause", Start: run.start,
+		d := manifest.DateRange{ID: "pause-" + p.ID, Class: "com.hlsorigin.pause",
 			Attrs: map[string]string{"X-PAUSE-ID": p.ID, "X-SLATE": p.Slate.ID}}
+		if run != nil {
+			d.Start = run.start
+			if run.closed && p.EndedAt != nil {
+				end := run.end
+				d.End = &end
+			}
+		}
 		if e := p.Exposed; e != nil {
+			d.Start = e.From
 			d.Attrs["X-EXPOSED-FROM"] = e.From.UTC().Format(time.RFC3339Nano)
 			d.Attrs["X-EXPOSED-UNTIL"] = e.Until.UTC().Format(time.RFC3339Nano)
-		}
-		if run.closed && p.EndedAt != nil {
-			end := run.end
-			d.End = &end
 		}
 		out = append(out, d)
 	}
