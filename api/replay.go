@@ -90,7 +90,8 @@ func (s *Server) replayMedia(c *fiber.Ctx) error {
 	var spans []replay.Span
 	if r.Info().Kind == "audio" { // demuxed audio follows the video's cuts
 		if v := referenceVideo(ch); v != nil {
-			spans = replay.SlateSpans(v.Segments())
+			opt.Reference = v.Segments()
+			spans = replay.SlateSpans(opt.Reference)
 		}
 	}
 	m := replay.Media(r.Segments(), ch.Pauses(), r.Info().TargetDuration, u, opt, spans...)
