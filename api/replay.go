@@ -90,6 +90,7 @@ func (s *Server) replayMedia(c *fiber.Ctx) error {
 	var spans []replay.Span
 	if r.Info().Kind == "audio" { // demuxed audio follows the video's cuts
 		if v := referenceVideo(ch); v != nil {
+			opt.Reference = v.Segments()
 			spans = replay.SlateSpans(v.CutSegments()) // withdrawn video counts as cut
 		}
 	}

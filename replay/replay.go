@@ -24,6 +24,10 @@ type Options struct {
 	// Tracks gives each init version's tracks (set by the caller, not by a
 	// query). Demuxed audio needs it to cut on its frame grid.
 	Tracks Tracks
+	// Reference is the video timeline whose slate segments mark the pauses
+	// (EXT-X-DATERANGE) of a demuxed audio rendition, which has none (nil:
+	// the rendition's own).
+	Reference []origin.SegmentInfo
 }
 
 // URIs name segments and init segments in the playlist.
@@ -40,8 +44,11 @@ func Media(segs []origin.SegmentInfo, pauses []origin.Pause, target int, u URIs,
 	m := manifest.Media{TargetDuration: target, VOD: true, Ended: true}
 	if opt.KeepPauses || recorded(segs) < opt.MinRecording {
 		m.Segments = asStored(segs, u)
-		if len(m.Segments) > 0 {
-			m.DateRanges = origin.SlateRanges(segs, pauses)
+		if ref := opt.Reference; len(m.Segments) > 0 {
+			if ref == nil {
+				ref = segs
+			}
+			m.DateRanges = origin.SlateRanges(ref, pauses)
 		}
 		return m
 	}

@@ -71,6 +71,9 @@ func TestMediaOmitsPauses(t *testing.T) {
 	if len(keep.Segments) != 43200 || len(keep.DateRanges) != 100 {
 		t.Errorf("keep: %d segments, %d date ranges", len(keep.Segments), len(keep.DateRanges))
 	}
+	if audio := Media(audioArchive(40), pauses, 3, uris, Options{KeepPauses: true, Reference: segs}); len(audio.DateRanges) != 100 {
+		t.Errorf("keep, demuxed audio: %d date ranges, want the video's 100", len(audio.DateRanges))
+	}
 	short := Media(segs[:100], pauses, 3, uris, Options{MinRecording: time.Hour})
 	if len(short.Segments) != 100 {
 		t.Errorf("a recording shorter than the minimum lost its pauses: %d segments", len(short.Segments))
