@@ -76,8 +76,8 @@ func planAudio(segs []origin.SegmentInfo, spans []Span, tracks Tracks) []Piece {
 				if pt, ok := audioTrackOf(tracks, out[n-1].InitVer); ok && pt.timescale != at.timescale {
 					next = uint64(math.Round(float64(next) / float64(pt.timescale) * float64(at.timescale)))
 				}
-			} else if n > 0 && s.Disc && k.From == S {
-				p.Disc = true
+			} else if n > 0 && s.Disc && k.From == S && !audioContinues(segs, i, at) {
+				p.Disc = true // an encoder restart: its timestamps start over
 			}
 			if !started {
 				next, started = k.From, true
@@ -155,4 +155,36 @@ func keepTicks(from, to uint64, cuts []Ticks) []Ticks {
 		out = append(out, Ticks{cur, to})
 	}
 	return out
+}
+
+// audioContinues: segment i's audio starts within a frame of where the
+// stored segment before it ends, under the same init. The origin splits a
+// demuxed audio segment at a pause with a discontinuity on each side (so
+// that it follows the video's), while the audio itself runs on: only a
+// jump in its timestamps (an encoder restart) is a real change.
+func audioContinues(segs []origin.SegmentInfo, i int, at audioTrack) bool {
+	if i == 0 {
+		return false
+	}
+	prev, s := &segs[i-1], &segs[i]
+	if prev.InitVer != s.InitVer {
+		return false
+	}
+	end, ok := prev.Ends[at.id]
+	if !ok {
+		return false
+	}
+	d := int64(s.Starts[at.id]) - int64(end)
+	return d > -int64(at.frame) && d < int64(at.frame)
+}
+
+// dropTrailingSliver drops a last audio piece shorter than MinPiece that
+// could not be merged: a frame or two left after the video's last kept
+// span by the cut's rounding to the audio frame grid (it would end the
+// audio a sliver after the video, in a segment of its own).
+func dropTrailingSliver(ps []Piece) []Piece {
+	if n := len(ps); n > 1 && ps[n-1].Duration < MinPiece {
+		return ps[:n-1]
+	}
+	return ps
 }

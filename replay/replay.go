@@ -54,11 +54,10 @@ func Media(segs []origin.SegmentInfo, pauses []origin.Pause, target int, u URIs,
 	}
 	var pieces []Piece
 	if len(spans) > 0 {
-		pieces = planAudio(segs, spans, opt.Tracks)
+		pieces = dropTrailingSliver(mergeShort(planAudio(segs, spans, opt.Tracks), target))
 	} else {
-		pieces = planVideo(segs, opt.Tracks)
+		pieces = mergeShort(planVideo(segs, opt.Tracks), target)
 	}
-	pieces = mergeShort(pieces, target)
 	m.Segments = make([]manifest.Segment, 0, len(pieces))
 	for i, p := range pieces {
 		m.Segments = append(m.Segments, manifest.Segment{Seq: uint64(i), URI: pieceURI(u.Segment(p.Seq), p),
@@ -71,7 +70,7 @@ func Media(segs []origin.SegmentInfo, pauses []origin.Pause, target int, u URIs,
 func Plan(segs []origin.SegmentInfo, target int, opt Options, spans ...Span) []Piece {
 	segs = within(segs, opt.From, opt.To)
 	if len(spans) > 0 {
-		return mergeShort(planAudio(segs, spans, opt.Tracks), target)
+		return dropTrailingSliver(mergeShort(planAudio(segs, spans, opt.Tracks), target))
 	}
 	return mergeShort(planVideo(segs, opt.Tracks), target)
 }
