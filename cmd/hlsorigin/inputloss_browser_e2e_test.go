@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,34 +16,52 @@ import (
 // fatal error, no stall longer than one target duration (3 s), playing
 // through the reconnecting slate and back to host video; the host
 // console shows the channel reconnecting with the encoder offline.
+// Muxed, and an ABR ladder with demuxed audio.
 func TestBrowserPlaysThroughInputLoss(t *testing.T) {
 	chromium, web := needBrowser(t)
 	s := startServer(t, t.TempDir())
-	cr := s.createChannel(t, "lossb")
+	for _, tc := range []struct {
+		layout, playlist string
+		renditions       int
+	}{{"muxed", "index.m3u8", 1}, {"demuxed", "stream_%v.m3u8", 3}} {
+		t.Run(tc.layout, func(t *testing.T) {
+			browserThroughLoss(t, s, chromium, web, "lossb-"+tc.layout, tc.layout, tc.playlist, tc.renditions)
+		})
+	}
+}
+
+func browserThroughLoss(t *testing.T, s *server, chromium, web, id, layout, playlist string, renditions int) {
+	cr := s.createChannel(t, id)
 	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
-	url := s.base + "/ingest/lossb/index.m3u8"
-	enc := startEncoder(ctx, t, url, cr.StreamKey, "muxed", 120)
-	waitForSegments(t, s, "lossb", 1, 3)
+	url := s.base + "/ingest/" + id + "/" + playlist
+	enc := startEncoder(ctx, t, url, cr.StreamKey, layout, 120)
+	waitForSegments(t, s, id, renditions, 3)
 
-	cmd := exec.CommandContext(ctx, "node", filepath.Join(web, "test", "player.mjs"), s.base+"/watch/lossb", "45")
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(web, "test", "player.mjs"), s.base+"/watch/"+id, "55")
 	cmd.Env = append(cmd.Environ(), "CHROMIUM="+chromium)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
+	var out bytes.Buffer
+	stderr := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = &out, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(10 * time.Second)
+	// Kill the encoder once the player has played for a few seconds (a
+	// loaded machine may take long to start chromium).
+	if !waitFor(90*time.Second, func() bool { return strings.Contains(stderr.String(), "playing") }) {
+		t.Fatalf("player did not start playing: %s", stderr.String())
+	}
+	time.Sleep(4 * time.Second)
 	killed := enc.kill(t)
 	host := exec.CommandContext(ctx, "node", filepath.Join(web, "test", "hoststate.mjs"),
-		s.base+"/host/lossb#token="+cr.HostToken, "reconnecting", "1", "25")
+		s.base+"/host/"+id+"#token="+cr.HostToken, "reconnecting", "1", "25")
 	host.Env = cmd.Env
 	hostOut, hostErr := host.Output()
 	if hostErr != nil {
 		t.Errorf("host console did not show reconnecting with the encoder offline: %v %s", hostErr, hostOut)
 	}
 	time.Sleep(time.Until(killed.Add(15 * time.Second)))
-	enc = startEncoder(ctx, t, url, cr.StreamKey, "muxed", 120)
+	enc = startEncoder(ctx, t, url, cr.StreamKey, layout, 120)
 	defer enc.kill(t)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("player: %v\n%s", err, stderr.String())

@@ -24,7 +24,7 @@ try {
     });
     const now = Date.now();
     result.samples++;
-    if (first === null && s.t > 0) { first = s.t; lastMoveAt = now; result.startedAt = now; }
+    if (first === null && s.t > 0) { first = s.t; lastMoveAt = now; result.startedAt = now; console.error('playing'); }
     if (first !== null) {
       if (s.t > last) lastMoveAt = now;
       result.maxStallMs = Math.max(result.maxStallMs, now - lastMoveAt);
