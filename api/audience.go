@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hlsorigin/audience"
 	"hlsorigin/origin"
 )
 
@@ -46,19 +47,19 @@ func (s *Server) issueViewer(c *fiber.Ctx) error {
 			return s.writeError(c, err)
 		}
 	}
-	tok, v, err := s.o.IssueViewerFor(req.Channel)
+	tok, v, err := s.aud.IssueViewerFor(req.Channel)
 	if err != nil {
 		return s.writeError(c, err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(viewerResp{ViewerToken: tok, ViewerID: v.ID,
-		ExpiresAt: v.IssuedAt.Add(origin.ViewerTokenTTL), Channel: v.Channel})
+		ExpiresAt: v.IssuedAt.Add(audience.ViewerTokenTTL), Channel: v.Channel})
 }
 
 // viewer authenticates the viewer token of a request for channel ch (a
 // token bound to another channel is refused).
-func (s *Server) viewer(c *fiber.Ctx, ch *origin.Channel) (origin.Viewer, error) {
-	v, err := s.o.VerifyViewer(bearer(c))
+func (s *Server) viewer(c *fiber.Ctx, ch *origin.Channel) (audience.Viewer, error) {
+	v, err := s.aud.VerifyViewer(bearer(c))
 	if err != nil {
 		return v, err
 	}
@@ -82,7 +83,7 @@ func (s *Server) postChat(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return s.writeError(c, err)
 	}
-	m, err := ch.Chat(v, req.Text)
+	m, err := s.aud.Chat(ch, v, req.Text)
 	if err != nil {
 		return s.writeError(c, err)
 	}
@@ -96,13 +97,13 @@ func (s *Server) listChat(c *fiber.Ctx) error {
 	}
 	n := 50
 	if q := c.Query("limit"); q != "" {
-		if n, err = strconv.Atoi(q); err != nil || n < 1 || n > origin.ChatKeep {
-			return s.writeError(c, fmt.Errorf("limit: 1 to %d: %w", origin.ChatKeep, origin.ErrInvalid))
+		if n, err = strconv.Atoi(q); err != nil || n < 1 || n > audience.ChatKeep {
+			return s.writeError(c, fmt.Errorf("limit: 1 to %d: %w", audience.ChatKeep, origin.ErrInvalid))
 		}
 	}
-	msgs := ch.RecentChat(n)
+	msgs := s.aud.RecentChat(ch, n)
 	if msgs == nil {
-		msgs = []origin.ChatMessage{}
+		msgs = []audience.ChatMessage{}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.JSON(msgs)

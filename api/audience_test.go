@@ -73,7 +73,7 @@ func TestViewerTokensAndChat(t *testing.T) {
 		t.Errorf("latest chat: %v", list)
 	}
 	ch, _ := fs.o.Channel("c")
-	if got := ch.RecentChat(0); len(got) != 2 || got[0].Text != "我们在玩塞尔达" {
+	if got := fs.s.Audience().RecentChat(ch, 0); len(got) != 2 || got[0].Text != "我们在玩塞尔达" {
 		t.Errorf("recent chat: %+v", got)
 	}
 }

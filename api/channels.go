@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hlsorigin/audience"
 	"hlsorigin/origin"
 )
 
@@ -76,7 +77,7 @@ type ChannelView struct {
 
 func (s *Server) channelView(ch *origin.Channel) ChannelView {
 	v := ChannelView{ID: ch.ID(), Title: ch.Title(), State: ch.State(), InputLost: ch.InputLost(), Renditions: []origin.RenditionInfo{},
-		URLs: map[string]string{"live": "/live/" + ch.ID() + "/index.m3u8"}, PollOptions: ch.PollOptions(),
+		URLs: map[string]string{"live": "/live/" + ch.ID() + "/index.m3u8"}, PollOptions: s.aud.PollOptions(ch),
 		PublishDelay: ch.PublishDelay().Seconds()}
 	for _, r := range ch.Renditions() {
 		v.Renditions = append(v.Renditions, r.Info())
@@ -141,7 +142,7 @@ func (s *Server) patchChannel(c *fiber.Ctx) error {
 		return s.writeError(c, err)
 	}
 	if req.PollOptions != nil && len(*req.PollOptions) > 0 {
-		if _, err := origin.ValidatePollOptions(*req.PollOptions); err != nil {
+		if _, err := audience.ValidatePollOptions(*req.PollOptions); err != nil {
 			return s.writeError(c, err) // checked before the title changes
 		}
 	}
@@ -158,7 +159,7 @@ func (s *Server) patchChannel(c *fiber.Ctx) error {
 		}
 	}
 	if req.PollOptions != nil {
-		if err := ch.SetPollOptions(*req.PollOptions); err != nil {
+		if err := s.aud.SetPollOptions(ch, *req.PollOptions); err != nil {
 			return s.writeError(c, err)
 		}
 	}

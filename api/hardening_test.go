@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"hlsorigin/audience"
 	"hlsorigin/origin"
 )
 
@@ -151,7 +152,7 @@ func TestVotersPerAddressCap(t *testing.T) {
 		t.Errorf("a voter from another address: %d, want 200", st)
 	}
 	ch, _ := fs.o.Channel("c")
-	pv, _ := ch.Poll("", "")
+	pv, _ := fs.s.Audience().Poll(ch, "", "")
 	if pv.Total != 4 || pv.Options[0].Votes != 2 || pv.Options[1].Votes != 2 {
 		t.Errorf("tally %+v, want 4 voters: 2 and 2", pv.Options)
 	}
@@ -249,7 +250,7 @@ func TestPauseOnLowDiskSaysWhyNoPoll(t *testing.T) {
 		State     string `json:"state"`
 		PollError string `json:"poll_error"`
 		Pause     struct {
-			Poll *origin.PollView `json:"poll"`
+			Poll *audience.PollView `json:"poll"`
 		} `json:"pause"`
 	}
 	if st != 200 || json.Unmarshal(b, &ans) != nil || ans.State != "paused" {

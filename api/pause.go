@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hlsorigin/audience"
 	"hlsorigin/origin"
 	"hlsorigin/timeline"
 )
@@ -36,7 +37,7 @@ type PauseView struct {
 	Audio      string              `json:"audio,omitempty"`
 	StartMedia *float64            `json:"start_media,omitempty"`
 	EndMedia   *float64            `json:"end_media,omitempty"`
-	Poll       *origin.PollView    `json:"poll,omitempty"`
+	Poll       *audience.PollView  `json:"poll,omitempty"`
 	// Exposed is the part of the pause already published when it was
 	// asked for (a back-dated "at"), now withdrawn from every URL; null
 	// when nothing was exposed.
@@ -77,7 +78,7 @@ func (s *Server) pause(c *fiber.Ctx) error {
 	}
 	s.log.Info("paused", "channel", ch.ID(), "pause", p.ID, "slate", p.Slate.ID, "client", s.clientAddr(c))
 	view := pauseView(p)
-	view.Poll = pollOf(ch, p.ID)
+	view.Poll = s.pollOf(ch, p.ID)
 	ans := fiber.Map{"state": "paused", "pause": view}
 	if view.Poll == nil {
 		// Paused all the same (the privacy cut comes first), but say why
@@ -105,7 +106,7 @@ func (s *Server) resume(c *fiber.Ctx) error {
 		return s.writeError(c, err)
 	}
 	s.log.Info("resumed", "channel", ch.ID(), "pause", p.ID, "client", s.clientAddr(c))
-	return c.JSON(fiber.Map{"state": ch.State(), "pause": pauseView(p), "poll": pollOf(ch, p.ID)})
+	return c.JSON(fiber.Map{"state": ch.State(), "pause": pauseView(p), "poll": s.pollOf(ch, p.ID)})
 }
 
 func (s *Server) listPauses(c *fiber.Ctx) error {
@@ -116,7 +117,7 @@ func (s *Server) listPauses(c *fiber.Ctx) error {
 	out := []PauseView{}
 	for _, p := range ch.Pauses() {
 		v := pauseView(p)
-		v.Poll = pollOf(ch, p.ID)
+		v.Poll = s.pollOf(ch, p.ID)
 		out = append(out, v)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")

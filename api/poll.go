@@ -7,10 +7,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hlsorigin/audience"
 	"hlsorigin/origin"
 )
 
-// Audience poll: opens with each pause, closes on resume (see origin/poll.go).
+// Audience poll: opens with each pause, closes on resume (see audience/poll.go).
 
 func (s *Server) pollRoutes() {
 	s.app.Get("/api/v1/channels/:id/poll", s.getPoll)
@@ -58,11 +59,11 @@ func (s *Server) vote(c *fiber.Ctx) error {
 	if req.Option == nil {
 		return s.writeError(c, fmt.Errorf("option is required: %w", origin.ErrInvalid))
 	}
-	done, err := s.voteCaps.reserve(ch, s.clientKeyOf(c), v.ID, s.opt.MaxVotersPerIP)
+	done, err := s.voteCaps.reserve(s.aud, ch, s.clientKeyOf(c), v.ID, s.opt.MaxVotersPerIP)
 	if err != nil {
 		return s.writeError(c, err)
 	}
-	pv, err := ch.Vote(v, string(*req.Option))
+	pv, err := s.aud.Vote(ch, v, string(*req.Option))
 	done(err == nil)
 	if err != nil {
 		return s.writeError(c, err)
@@ -86,7 +87,7 @@ func (s *Server) getPoll(c *fiber.Ctx) error {
 		}
 		viewer = v.ID
 	}
-	pv, err := ch.Poll(c.Query("pause"), viewer)
+	pv, err := s.aud.Poll(ch, c.Query("pause"), viewer)
 	if err != nil {
 		return s.writeError(c, err)
 	}
@@ -99,8 +100,8 @@ func (s *Server) getPoll(c *fiber.Ctx) error {
 }
 
 // pollOf is the poll of a pause for pause listings and the resume answer.
-func pollOf(ch *origin.Channel, pauseID string) *origin.PollView {
-	if pv, ok := ch.PollOf(pauseID); ok {
+func (s *Server) pollOf(ch *origin.Channel, pauseID string) *audience.PollView {
+	if pv, ok := s.aud.PollOf(ch, pauseID); ok {
 		return &pv
 	}
 	return nil

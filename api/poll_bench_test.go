@@ -20,7 +20,7 @@ import (
 
 // pollBenchServer is an origin with channel "c" served over TCP on 127.0.0.1,
 // without rate limits.
-func pollBenchServer(b *testing.B) (*origin.Origin, string) {
+func pollBenchServer(b *testing.B) (*origin.Origin, *Server, string) {
 	b.Helper()
 	o, err := origin.Open(origin.Config{DataDir: b.TempDir()}, origin.Hooks{})
 	if err != nil {
@@ -43,7 +43,7 @@ func pollBenchServer(b *testing.B) (*origin.Origin, string) {
 		s.Shutdown(5 * time.Second)
 		o.Close()
 	})
-	return o, "http://" + ln.Addr().String()
+	return o, s, "http://" + ln.Addr().String()
 }
 
 // hammer runs n requests from conc keep-alive clients and returns req/s.
@@ -103,14 +103,14 @@ func call(c *http.Client, method, url, token string, body []byte, want int) erro
 //
 //	go test ./api -run '^$' -bench VoteHTTP -benchtime 20000x
 func BenchmarkVoteHTTP(b *testing.B) {
-	o, base := pollBenchServer(b)
+	o, s, base := pollBenchServer(b)
 	ch, _ := o.Channel("c")
 	if _, err := ch.Pause(origin.PauseRequest{}); err != nil {
 		b.Fatal(err)
 	}
 	toks := make([]string, 2000)
 	for i := range toks {
-		tok, _, err := o.IssueViewer()
+		tok, _, err := s.Audience().IssueViewer()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func BenchmarkVoteHTTP(b *testing.B) {
 	health := hammer(b, conc, b.N, func(c *http.Client, _ int) error {
 		return call(c, "GET", base+"/healthz", "", nil, 200)
 	})
-	pv, _ := ch.Poll("", "")
+	pv, _ := s.Audience().Poll(ch, "", "")
 	if pv.Total != min(b.N, len(toks)) {
 		b.Fatalf("voters %d, want %d", pv.Total, min(b.N, len(toks)))
 	}
@@ -232,7 +232,7 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 //
 //	go test ./api -run '^$' -bench SSEFanout -benchtime 1x
 func BenchmarkSSEFanout(b *testing.B) {
-	o, base := pollBenchServer(b)
+	o, _, base := pollBenchServer(b)
 	ch, _ := o.Channel("c")
 	url := base + "/api/v1/channels/c/events"
 	measure := func(n int) (p50, p99 time.Duration) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"hlsorigin/origin"
+	"hlsorigin/audience"
 )
 
 // TestRateLimitedAudience: viewer token issue and chat posts answer 429
@@ -30,7 +30,7 @@ func TestRateLimitedAudience(t *testing.T) {
 	limited := func(what, method, path, token, body string, maxWait int) {
 		t.Helper()
 		before := fs.digest(t)
-		chats := len(ch.RecentChat(0))
+		chats := len(fs.s.Audience().RecentChat(ch, 0))
 		r := fs.raw(t, method, path, token, []byte(body), nil)
 		b, _ := io.ReadAll(r.Body)
 		if r.StatusCode != 429 {
@@ -52,7 +52,7 @@ func TestRateLimitedAudience(t *testing.T) {
 		if after := fs.digest(t); after != before {
 			t.Errorf("%s: a refused request changed the store", what)
 		}
-		if n := len(ch.RecentChat(0)); n != chats {
+		if n := len(fs.s.Audience().RecentChat(ch, 0)); n != chats {
 			t.Errorf("%s: a refused request changed the chat (%d -> %d messages)", what, chats, n)
 		}
 		// from another address (a real TCP connection from 127.0.0.2): its own bucket
@@ -104,7 +104,7 @@ func TestRateLimitedAudience(t *testing.T) {
 	}
 
 	var texts []string
-	for _, m := range ch.RecentChat(0) {
+	for _, m := range fs.s.Audience().RecentChat(ch, 0) {
 		texts = append(texts, m.Text)
 	}
 	// "three" from 127.0.0.2 was allowed (its own bucket)
@@ -115,7 +115,7 @@ func TestRateLimitedAudience(t *testing.T) {
 	for len(sub.C) > 0 {
 		ev := <-sub.C
 		if ev.Type == "chat" {
-			var m origin.ChatMessage
+			var m audience.ChatMessage
 			json.Unmarshal(ev.Data, &m)
 			events = append(events, m.Text)
 		}

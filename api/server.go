@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
+	"hlsorigin/audience"
 	"hlsorigin/origin"
 	"hlsorigin/slatelib"
 )
@@ -70,12 +71,16 @@ type Options struct {
 	Logger *slog.Logger
 	// Slates is the origin's slate library (nil: New loads one over o).
 	Slates *slatelib.Library
+	// Audience is the origin's viewers, chat and polls (nil: New loads one
+	// over o).
+	Audience *audience.Audience
 }
 
 // Server wires the origin to HTTP.
 type Server struct {
 	o         *origin.Origin
 	lib       *slatelib.Library
+	aud       *audience.Audience
 	app       *fiber.App
 	log       *slog.Logger
 	metrics   *metrics
@@ -131,7 +136,14 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 		}
 		opt.Slates = lib
 	}
-	s := &Server{o: o, lib: opt.Slates, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken)), opt: opt, done: make(chan struct{}),
+	if opt.Audience == nil {
+		aud, err := audience.New(o)
+		if err != nil {
+			return nil, fmt.Errorf("api: audience: %w", err)
+		}
+		opt.Audience = aud
+	}
+	s := &Server{o: o, lib: opt.Slates, aud: opt.Audience, log: opt.Logger, metrics: newMetrics(), adminHash: sha256.Sum256([]byte(opt.AdminToken)), opt: opt, done: make(chan struct{}),
 		proxies: proxySet(opt.TrustedProxies)}
 	s.conns = newConnMetrics(s.metrics.reg)
 	s.sseMetrics = newSSEMetrics(s.metrics.reg)
@@ -157,6 +169,9 @@ func New(o *origin.Origin, opt Options) (*Server, error) {
 	s.routes()
 	return s, nil
 }
+
+// Audience is the origin's viewers, chat and polls.
+func (s *Server) Audience() *audience.Audience { return s.aud }
 
 // App exposes the fiber app (tests use app.Test).
 func (s *Server) App() *fiber.App { return s.app }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"hlsorigin/audience"
 	"hlsorigin/origin"
 )
 
@@ -30,9 +31,9 @@ type pollVoters struct {
 // reserve takes a voter slot of the channel's open poll for viewer at
 // addr; done(ok) keeps it (ok) or gives it back. Over the cap it refuses
 // with 429.
-func (vc *voteCaps) reserve(ch *origin.Channel, addr, viewer string, limit int) (done func(ok bool), err error) {
+func (vc *voteCaps) reserve(aud *audience.Audience, ch *origin.Channel, addr, viewer string, limit int) (done func(ok bool), err error) {
 	noop := func(bool) {}
-	pv, err := ch.Poll("", "")
+	pv, err := aud.Poll(ch, "", "")
 	if err != nil || pv.State != "open" || limit <= 0 {
 		return noop, nil // the vote itself says why it fails
 	}

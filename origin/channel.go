@@ -22,7 +22,8 @@ type channelRecord struct {
 	InitOwner map[string]string `json:"init_owners,omitempty"` // init file name -> rendition
 	// PendingInits are init names PUT before any playlist claimed them.
 	PendingInits []string `json:"pending_inits,omitempty"`
-	// PollOptions open each pause's audience poll (empty: DefaultPollOptions).
+	// PollOptions open each pause's audience poll (empty: the defaults of
+	// the PauseObserver, which validates them; the origin does not read them).
 	PollOptions []string `json:"poll_options,omitempty"`
 	// PublishDelayMS overrides Config.PublishDelay (nil: the default).
 	PublishDelayMS *int64 `json:"publish_delay_ms,omitempty"`
@@ -65,8 +66,6 @@ type Channel struct {
 	cuts map[string]*pauseCut
 
 	events events
-	chat   chatLog
-	polls  pollSet
 
 	multivariant atomic.Pointer[Published]
 	title        atomic.Pointer[string]

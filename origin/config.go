@@ -16,9 +16,6 @@ type Config struct {
 	NoSlateSizes bool
 	// Retention is how long segments stay in the archive. Default 24h.
 	Retention time.Duration
-	// PollMaxDuration closes a pause's audience poll after this long even
-	// if the host has not resumed yet. Default 0: the poll closes on resume.
-	PollMaxDuration time.Duration
 	// TargetDuration fixes EXT-X-TARGETDURATION (seconds) for every
 	// rendition. Default 0: derived from the first segment of a rendition
 	// as ceil(1.5 x its duration), at least 2.
@@ -139,8 +136,6 @@ func (c Config) Validate() error {
 	switch {
 	case c.Retention < time.Minute:
 		return fmt.Errorf("retention %s: must be at least 1m: %w", c.Retention, ErrInvalid)
-	case c.PollMaxDuration < 0:
-		return fmt.Errorf("poll-max-duration %s: must not be negative: %w", c.PollMaxDuration, ErrInvalid)
 	case c.TargetDuration < 0 || c.TargetDuration > 60:
 		return fmt.Errorf("target-duration %d: must be 0 (auto) to 60: %w", c.TargetDuration, ErrInvalid)
 	case c.WindowFactor < 3:

@@ -20,4 +20,10 @@
 //   - the target duration of a rendition is fixed by its first segment (or by
 //     configuration) and a longer segment is refused;
 //   - published playlists are rendered once per change and never mutated.
+//
+// What is not the channel core hooks in rather than being embedded: the
+// slate library (hlsorigin/slatelib) installs a SlatePicker, a
+// ChannelObserver and a SlateCatalog; the audience (hlsorigin/audience:
+// viewers, chat, polls) installs a PauseObserver, whose records are written
+// in the pause's durable batch. This package imports neither.
 package origin

@@ -30,9 +30,7 @@ type Origin struct {
 	obs     ChannelObserver
 	catalog SlateCatalog
 
-	viewerOnce sync.Once
-	viewerKey  []byte
-	viewerErr  error
+	pauseObs PauseObserver // the audience (pauseobserver.go)
 
 	stopClock func() // stops the output clock and waits for it (see clock.go)
 
@@ -101,12 +99,15 @@ func Open(cfg Config, hooks Hooks) (*Origin, error) {
 	return o, nil
 }
 
-// Close stops the open polls' writers, then syncs and closes the store.
+// Close stops the pause observer (the open polls' writers), then syncs
+// and closes the store.
 func (o *Origin) Close() error {
 	o.stopClock()
+	if o.pauseObs != nil {
+		o.pauseObs.Close()
+	}
 	for _, id := range o.Channels() {
 		if ch, err := o.Channel(id); err == nil {
-			ch.stopPolls()
 			ch.stopDue()
 		}
 	}

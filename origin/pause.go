@@ -29,7 +29,8 @@ type Pause struct {
 	Exposed   *timeline.Interval  `json:"exposed,omitempty"`
 	Withdrawn map[string][]uint64 `json:"withdrawn,omitempty"`
 	// PollError says why the pause's audience poll did not open (such as
-	// free disk space below the reserve); set in Pause's answer only.
+	// free disk space below the reserve; see PauseObserver); set in Pause's
+	// answer only.
 	PollError string `json:"-"`
 }
 
@@ -44,7 +45,8 @@ type PauseRequest struct {
 	At    *time.Time // pause earlier than now (never later): the instant is min(at, now)
 	Slate string     // requested slate id (optional)
 	Audio string     // "live" (default) or "mute"
-	// PollOptions of this pause's audience poll (nil: the channel's).
+	// PollOptions of this pause's audience poll (nil: the channel's),
+	// validated and passed on by the PauseObserver.
 	PollOptions []string
 }
 
@@ -78,7 +80,7 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 	var pollOpts []string
 	if req.PollOptions != nil {
 		var err error
-		if pollOpts, err = ValidatePollOptions(req.PollOptions); err != nil {
+		if pollOpts, err = ch.o.checkPauseOptions(req.PollOptions); err != nil {
 			return Pause{}, err
 		}
 	}
@@ -99,11 +101,9 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 		m -= PauseMargin
 		p.StartMedia = &m
 	}
-	// The poll record is written first, so the pause's fsync covers it.
-	pollRec, pollErr := ch.preparePollLocked(p, pollOpts)
-	if pollErr != nil {
-		ch.o.log.Error("open poll", "channel", ch.rec.ID, "pause", p.ID, "err", pollErr)
-	}
+	// The observer's records (the poll) are written first, so the pause's
+	// fsync covers them.
+	opened, pollErr := ch.pauseStarting(p, pollOpts)
 	ch.planWithdrawLocked(&p)
 	if err := ch.savePause(p); err != nil {
 		return Pause{}, err
@@ -115,10 +115,10 @@ func (ch *Channel) Pause(req PauseRequest) (Pause, error) {
 		ch.kickReconcile()
 	}
 	ch.Emit("paused", p)
-	if pollErr == nil {
-		ch.startPoll(pollRec)
-	} else {
+	if pollErr != nil {
 		p.PollError = pollErr.Error()
+	} else if opened != nil {
+		opened()
 	}
 	return p, nil
 }
@@ -145,23 +145,17 @@ func (ch *Channel) Resume(at *time.Time) (Pause, error) {
 	if m, ok := ch.mediaAt(end); ok {
 		upd.EndMedia = &m
 	}
-	// The poll closes first (its votes written, its result recorded), so
-	// the pause's fsync covers the result too.
-	pl := ch.polls.get(p.ID)
-	if pl != nil {
-		if _, err := pl.close(end, false); err != nil {
-			ch.o.log.Error("close poll", "channel", ch.rec.ID, "poll", p.ID, "err", err)
-		}
-	}
+	// The observer ends first (the poll closes: its votes written, its
+	// result recorded), so the pause's fsync covers the result too.
+	ended := ch.pauseEnding(*p, end)
 	if err := ch.savePause(upd); err != nil {
 		return Pause{}, err
 	}
 	*p = upd
 	ch.republishLocked()
 	ch.Emit("resumed", upd)
-	if pl != nil {
-		pl.markDurable()
-		ch.Emit("poll_result", pl.view(""))
+	if ended != nil {
+		ended()
 	}
 	return upd, nil
 }

@@ -59,12 +59,6 @@ func (ch *Channel) load() error {
 	for _, r := range ch.rends {
 		r.refreshGone() // withdrawn marks in segment metadata
 	}
-	if err := ch.loadChat(); err != nil {
-		return err
-	}
-	if err := ch.loadPolls(); err != nil {
-		return err
-	}
 	for _, r := range ch.rends {
 		if len(r.segs) > 0 {
 			if err := ch.publishLocked(r); err != nil {

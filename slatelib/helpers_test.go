@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"hlsorigin/audience"
 	"hlsorigin/fixtures"
 	"hlsorigin/origin"
 )
@@ -29,10 +30,12 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// testOrigin is an origin with its slate library installed.
+// testOrigin is an origin with its slate library and its audience (the
+// chat topic matching reads) installed.
 type testOrigin struct {
 	*origin.Origin
 	lib *Library
+	aud *audience.Audience
 }
 
 func (o testOrigin) Slates() *Library { return o.lib }
@@ -49,7 +52,12 @@ func openTest(t testing.TB, dir string, c *clock) testOrigin {
 		o.Close()
 		t.Fatalf("slate library: %v", err)
 	}
-	return testOrigin{o, lib}
+	aud, err := audience.New(o)
+	if err != nil {
+		o.Close()
+		t.Fatalf("audience: %v", err)
+	}
+	return testOrigin{o, lib, aud}
 }
 
 func newTestChannel(t *testing.T, o testOrigin, id string) *origin.Channel {

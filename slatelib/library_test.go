@@ -103,9 +103,9 @@ func TestSlateSelection(t *testing.T) {
 	if err := ch.SetTitle("Friday night"); err != nil {
 		t.Fatal(err)
 	}
-	_, v, _ := o.IssueViewer()
+	_, v, _ := o.aud.IssueViewer()
 	for _, msg := range []string{"gg that boss fight was insane", "what level are you", "开黑吗", "nice speedrun"} {
-		if _, err := ch.Chat(v, msg); err != nil {
+		if _, err := o.aud.Chat(ch, v, msg); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -47,7 +47,7 @@ func (l *Library) queryLocked(ch *origin.Channel) ([]topic.Weighted, MatchSource
 		}
 		src.History++
 	}
-	for _, m := range ch.RecentChat(chatForMatch) {
+	for _, m := range l.recentChat(ch) {
 		ws = append(ws, topic.Weighted{Text: m.Text, Weight: weightChat})
 		src.Chat++
 	}

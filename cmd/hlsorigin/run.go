@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hlsorigin/api"
+	"hlsorigin/audience"
 	"hlsorigin/fixtures"
 	"hlsorigin/origin"
 	"hlsorigin/origin/demo"
@@ -38,7 +39,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer o.Close() // last: after the server and the background work have stopped
-	o.SetPollMaxDuration(cfg.PollMax)
+	aud, err := audience.New(o)
+	if err != nil {
+		return fmt.Errorf("audience: %w", err)
+	}
+	defer aud.Close() // after the server, before the store: stops the open polls' writers
+	aud.SetPollMaxDuration(cfg.PollMax)
 	lib, err := slatelib.New(o)
 	if err != nil {
 		return fmt.Errorf("slate library: %w", err)
@@ -54,7 +60,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "admin token (random, pass -admin-token or -admin-token-file to fix it): %s\n", admin)
 	}
-	opt := api.Options{AdminToken: admin, Logger: log, Slates: lib, ReplayMinRecording: cfg.ReplayMin}
+	opt := api.Options{AdminToken: admin, Logger: log, Slates: lib, Audience: aud, ReplayMinRecording: cfg.ReplayMin}
 	applyNetConfig(&opt, cfg, raiseNoFile(log))
 	log.Info("connection limits", "max_conns", opt.MaxConns, "max_conns_per_ip", opt.MaxConnsPerIP,
 		"read_timeout", opt.ReadTimeout, "idle_timeout", opt.IdleTimeout, "trusted_proxies", cfg.TrustedProxies)

@@ -1,6 +1,10 @@
-package origin
+package audience
 
-import "fmt"
+import (
+	"fmt"
+
+	"hlsorigin/origin"
+)
 
 // Bounding the vote log. Every vote is one record of the poll's log, and a
 // viewer may change its vote, so one viewer could grow the log without
@@ -39,7 +43,7 @@ func (pl *poll) countVoteLocked(viewer string) error {
 		pl.cast = map[string]int{}
 	}
 	if pl.cast[viewer] >= MaxVotesPerViewer {
-		return fmt.Errorf("at most %d votes per viewer in one poll: %w", MaxVotesPerViewer, ErrRateLimited)
+		return fmt.Errorf("at most %d votes per viewer in one poll: %w", MaxVotesPerViewer, origin.ErrRateLimited)
 	}
 	pl.cast[viewer]++
 	return nil

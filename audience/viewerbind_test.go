@@ -1,8 +1,9 @@
-package origin
+package audience
 
 import (
 	"encoding/base64"
 	"errors"
+	"hlsorigin/origin"
 	"strings"
 	"testing"
 	"time"
@@ -25,17 +26,17 @@ func TestViewerTokenBound(t *testing.T) {
 	if err := got.CheckChannel("cooking"); err != nil {
 		t.Errorf("own channel: %v", err)
 	}
-	if err := got.CheckChannel("other"); !errors.Is(err, ErrForbidden) {
-		t.Errorf("other channel: %v, want ErrForbidden", err)
+	if err := got.CheckChannel("other"); !errors.Is(err, origin.ErrForbidden) {
+		t.Errorf("other channel: %v, want origin.ErrForbidden", err)
 	}
 	// Re-bind: same mac, payload with another channel.
 	p64, m64, _ := strings.Cut(strings.TrimPrefix(tok, "v2."), ".")
 	payload, _ := base64.RawURLEncoding.DecodeString(p64)
 	forged := "v2." + base64.RawURLEncoding.EncodeToString(append(payload[:20:20], "other"...)) + "." + m64
-	if _, err := o.VerifyViewer(forged); !errors.Is(err, ErrUnauthorized) {
-		t.Errorf("re-bound token: %v, want ErrUnauthorized", err)
+	if _, err := o.VerifyViewer(forged); !errors.Is(err, origin.ErrUnauthorized) {
+		t.Errorf("re-bound token: %v, want origin.ErrUnauthorized", err)
 	}
-	if _, _, err := o.IssueViewerFor("Bad Id"); !errors.Is(err, ErrInvalid) {
+	if _, _, err := o.IssueViewerFor("Bad Id"); !errors.Is(err, origin.ErrInvalid) {
 		t.Errorf("bad channel id: %v", err)
 	}
 	unbound, _, _ := o.IssueViewerFor("")
@@ -43,7 +44,7 @@ func TestViewerTokenBound(t *testing.T) {
 		t.Errorf("unbound: %+v %v", u, err)
 	}
 	c.Advance(ViewerTokenTTL + time.Second)
-	if _, err := o.VerifyViewer(tok); !errors.Is(err, ErrUnauthorized) {
+	if _, err := o.VerifyViewer(tok); !errors.Is(err, origin.ErrUnauthorized) {
 		t.Errorf("expired bound token: %v", err)
 	}
 }

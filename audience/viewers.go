@@ -1,4 +1,4 @@
-package origin
+package audience
 
 import (
 	"crypto/hmac"
@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"hlsorigin/origin"
 )
 
 // Viewer tokens are signed, not stored: "v1.<payload>.<mac>" where the
@@ -31,29 +33,29 @@ type Viewer struct {
 }
 
 // viewerSecret loads or creates the signing secret (durable before use).
-func (o *Origin) viewerSecret() ([]byte, error) {
-	o.viewerOnce.Do(func() {
-		if b, err := o.store.Record("meta", []string{"viewer_secret"}); err == nil && len(b) == 32 {
-			o.viewerKey = b
+func (a *Audience) viewerSecret() ([]byte, error) {
+	a.viewerOnce.Do(func() {
+		if b, err := a.st.Record("meta", []string{"viewer_secret"}); err == nil && len(b) == 32 {
+			a.viewerKey = b
 			return
 		}
 		b := make([]byte, 32)
 		if _, err := rand.Read(b); err != nil {
-			o.viewerErr = fmt.Errorf("viewer secret: %w", err)
+			a.viewerErr = fmt.Errorf("viewer secret: %w", err)
 			return
 		}
-		if err := o.store.PutRecord("meta", []string{"viewer_secret"}, b, true); err != nil {
-			o.viewerErr = storageErr("save viewer secret", err)
+		if err := a.st.PutRecord("meta", []string{"viewer_secret"}, b, true); err != nil {
+			a.viewerErr = origin.StorageErr("save viewer secret", err)
 			return
 		}
-		o.viewerKey = b
+		a.viewerKey = b
 	})
-	return o.viewerKey, o.viewerErr
+	return a.viewerKey, a.viewerErr
 }
 
 // IssueViewer returns a new signed viewer token and its viewer.
-func (o *Origin) IssueViewer() (string, Viewer, error) {
-	key, err := o.viewerSecret()
+func (a *Audience) IssueViewer() (string, Viewer, error) {
+	key, err := a.viewerSecret()
 	if err != nil {
 		return "", Viewer{}, err
 	}
@@ -61,7 +63,7 @@ func (o *Origin) IssueViewer() (string, Viewer, error) {
 	if _, err := rand.Read(payload[:12]); err != nil {
 		return "", Viewer{}, fmt.Errorf("viewer id: %w", err)
 	}
-	now := o.cfg.Now().UTC()
+	now := a.now().UTC()
 	binary.BigEndian.PutUint64(payload[12:], uint64(now.Unix()))
 	tok := viewerPrefix + base64.RawURLEncoding.EncodeToString(payload) + "." +
 		base64.RawURLEncoding.EncodeToString(viewerMAC(key, payload))
@@ -69,13 +71,13 @@ func (o *Origin) IssueViewer() (string, Viewer, error) {
 }
 
 // VerifyViewer checks a viewer token's signature and age.
-func (o *Origin) VerifyViewer(tok string) (Viewer, error) {
-	bad := fmt.Errorf("viewer token invalid: %w", ErrUnauthorized)
+func (a *Audience) VerifyViewer(tok string) (Viewer, error) {
+	bad := fmt.Errorf("viewer token invalid: %w", origin.ErrUnauthorized)
 	if tok == "" {
-		return Viewer{}, fmt.Errorf("viewer token required (POST /api/v1/viewers): %w", ErrUnauthorized)
+		return Viewer{}, fmt.Errorf("viewer token required (POST /api/v1/viewers): %w", origin.ErrUnauthorized)
 	}
 	if strings.HasPrefix(tok, viewerPrefixV2) {
-		return o.verifyBoundViewer(tok)
+		return a.verifyBoundViewer(tok)
 	}
 	rest, ok := strings.CutPrefix(tok, viewerPrefix)
 	if !ok || len(rest) > 128 {
@@ -90,7 +92,7 @@ func (o *Origin) VerifyViewer(tok string) (Viewer, error) {
 	if err1 != nil || err2 != nil || len(payload) != 20 {
 		return Viewer{}, bad
 	}
-	key, err := o.viewerSecret()
+	key, err := a.viewerSecret()
 	if err != nil {
 		return Viewer{}, err
 	}
@@ -98,8 +100,8 @@ func (o *Origin) VerifyViewer(tok string) (Viewer, error) {
 		return Viewer{}, bad
 	}
 	issued := time.Unix(int64(binary.BigEndian.Uint64(payload[12:])), 0).UTC()
-	if o.cfg.Now().Sub(issued) > ViewerTokenTTL {
-		return Viewer{}, fmt.Errorf("viewer token expired: %w", ErrUnauthorized)
+	if a.now().Sub(issued) > ViewerTokenTTL {
+		return Viewer{}, fmt.Errorf("viewer token expired: %w", origin.ErrUnauthorized)
 	}
 	return Viewer{ID: hex.EncodeToString(payload[:12]), IssuedAt: issued}, nil
 }

@@ -1,4 +1,4 @@
-package origin
+package audience
 
 import (
 	"crypto/hmac"
@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"hlsorigin/origin"
 )
 
 // Channel-bound viewer tokens: "v2.<payload>.<mac>" where the payload is
@@ -22,14 +24,14 @@ const viewerPrefixV2 = "v2."
 
 // IssueViewerFor returns a new viewer token bound to channel ("" : unbound,
 // as IssueViewer).
-func (o *Origin) IssueViewerFor(channel string) (string, Viewer, error) {
+func (a *Audience) IssueViewerFor(channel string) (string, Viewer, error) {
 	if channel == "" {
-		return o.IssueViewer()
+		return a.IssueViewer()
 	}
-	if !ValidChannelID(channel) {
-		return "", Viewer{}, fmt.Errorf("channel %q: %w", channel, ErrInvalid)
+	if !origin.ValidChannelID(channel) {
+		return "", Viewer{}, fmt.Errorf("channel %q: %w", channel, origin.ErrInvalid)
 	}
-	key, err := o.viewerSecret()
+	key, err := a.viewerSecret()
 	if err != nil {
 		return "", Viewer{}, err
 	}
@@ -37,7 +39,7 @@ func (o *Origin) IssueViewerFor(channel string) (string, Viewer, error) {
 	if _, err := rand.Read(payload[:12]); err != nil {
 		return "", Viewer{}, fmt.Errorf("viewer id: %w", err)
 	}
-	now := o.cfg.Now().UTC()
+	now := a.now().UTC()
 	binary.BigEndian.PutUint64(payload[12:], uint64(now.Unix()))
 	payload = append(payload, channel...)
 	tok := viewerPrefixV2 + base64.RawURLEncoding.EncodeToString(payload) + "." +
@@ -46,8 +48,8 @@ func (o *Origin) IssueViewerFor(channel string) (string, Viewer, error) {
 }
 
 // verifyBoundViewer checks a v2 token (VerifyViewer calls it).
-func (o *Origin) verifyBoundViewer(tok string) (Viewer, error) {
-	bad := fmt.Errorf("viewer token invalid: %w", ErrUnauthorized)
+func (a *Audience) verifyBoundViewer(tok string) (Viewer, error) {
+	bad := fmt.Errorf("viewer token invalid: %w", origin.ErrUnauthorized)
 	rest, _ := strings.CutPrefix(tok, viewerPrefixV2)
 	if len(rest) > 256 {
 		return Viewer{}, bad
@@ -61,7 +63,7 @@ func (o *Origin) verifyBoundViewer(tok string) (Viewer, error) {
 	if err1 != nil || err2 != nil || len(payload) <= 20 {
 		return Viewer{}, bad
 	}
-	key, err := o.viewerSecret()
+	key, err := a.viewerSecret()
 	if err != nil {
 		return Viewer{}, err
 	}
@@ -69,8 +71,8 @@ func (o *Origin) verifyBoundViewer(tok string) (Viewer, error) {
 		return Viewer{}, bad
 	}
 	issued := time.Unix(int64(binary.BigEndian.Uint64(payload[12:20])), 0).UTC()
-	if o.cfg.Now().Sub(issued) > ViewerTokenTTL {
-		return Viewer{}, fmt.Errorf("viewer token expired: %w", ErrUnauthorized)
+	if a.now().Sub(issued) > ViewerTokenTTL {
+		return Viewer{}, fmt.Errorf("viewer token expired: %w", origin.ErrUnauthorized)
 	}
 	return Viewer{ID: hex.EncodeToString(payload[:12]), IssuedAt: issued, Channel: string(payload[20:])}, nil
 }
@@ -85,7 +87,7 @@ func viewerMACv2(key, payload []byte) []byte {
 // CheckChannel refuses a token bound to another channel.
 func (v Viewer) CheckChannel(channel string) error {
 	if v.Channel != "" && v.Channel != channel {
-		return fmt.Errorf("viewer token is for channel %s (POST /api/v1/viewers with {\"channel\":%q}): %w", v.Channel, channel, ErrForbidden)
+		return fmt.Errorf("viewer token is for channel %s (POST /api/v1/viewers with {\"channel\":%q}): %w", v.Channel, channel, origin.ErrForbidden)
 	}
 	return nil
 }

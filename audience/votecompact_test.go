@@ -1,7 +1,8 @@
-package origin
+package audience
 
 import (
 	"errors"
+	"hlsorigin/origin"
 	"testing"
 )
 
@@ -12,14 +13,14 @@ func TestVoteLogBoundedPerViewer(t *testing.T) {
 	o := openTest(t, t.TempDir(), c)
 	defer o.Close()
 	ch := newTestChannel(t, o, "vlog")
-	p, err := ch.Pause(PauseRequest{})
+	p, err := ch.Pause(origin.PauseRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, v, _ := o.IssueViewer()
 	records := func() int {
 		n := 0
-		o.store.Records("vt", []string{"vlog", p.ID}, func([]string, []byte) bool { n++; return true })
+		o.Store().Records("vt", []string{"vlog", p.ID}, func([]string, []byte) bool { n++; return true })
 		return n
 	}
 	mustVote(t, ch, v, "1")
@@ -33,8 +34,8 @@ func TestVoteLogBoundedPerViewer(t *testing.T) {
 	for i := 0; i < MaxVotesPerViewer-1; i++ {
 		mustVote(t, ch, v, opts[i%2])
 	}
-	if _, err := ch.Vote(v, "1"); !errors.Is(err, ErrRateLimited) {
-		t.Errorf("vote %d of one viewer: %v, want ErrRateLimited", MaxVotesPerViewer+1, err)
+	if _, err := ch.Vote(v, "1"); !errors.Is(err, origin.ErrRateLimited) {
+		t.Errorf("vote %d of one viewer: %v, want origin.ErrRateLimited", MaxVotesPerViewer+1, err)
 	}
 	if n := records(); n != MaxVotesPerViewer {
 		t.Errorf("%d records, want %d", n, MaxVotesPerViewer)

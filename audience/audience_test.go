@@ -1,7 +1,8 @@
-package origin
+package audience
 
 import (
 	"errors"
+	"hlsorigin/origin"
 	"testing"
 	"time"
 )
@@ -24,12 +25,12 @@ func TestViewerTokens(t *testing.T) {
 		t.Fatalf("verify after restart: %+v %v, want %s", got, err, v.ID)
 	}
 	for _, bad := range []string{"", "v1.", "v1.x.y", tok + "A", "v2" + tok[2:], tok[:10] + "." + tok[11:]} {
-		if _, err := o.VerifyViewer(bad); !errors.Is(err, ErrUnauthorized) {
-			t.Errorf("token %q: %v, want ErrUnauthorized", bad, err)
+		if _, err := o.VerifyViewer(bad); !errors.Is(err, origin.ErrUnauthorized) {
+			t.Errorf("token %q: %v, want origin.ErrUnauthorized", bad, err)
 		}
 	}
 	c.Advance(ViewerTokenTTL + time.Hour)
-	if _, err := o.VerifyViewer(tok); !errors.Is(err, ErrUnauthorized) {
+	if _, err := o.VerifyViewer(tok); !errors.Is(err, origin.ErrUnauthorized) {
 		t.Errorf("expired token: %v", err)
 	}
 }
@@ -46,7 +47,7 @@ func TestChatKeptAndDurable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := ch.Chat(v, "bad\x00"); !errors.Is(err, ErrInvalid) {
+	if _, err := ch.Chat(v, "bad\x00"); !errors.Is(err, origin.ErrInvalid) {
 		t.Errorf("control character: %v", err)
 	}
 	want := ch.RecentChat(0)

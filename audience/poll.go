@@ -1,9 +1,8 @@
-package origin
+package audience
 
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"hlsorigin/origin"
 	"hlsorigin/origin/store"
 )
 
@@ -54,7 +54,7 @@ const (
 // characters. It returns the cleaned labels.
 func ValidatePollOptions(opts []string) ([]string, error) {
 	if len(opts) < MinPollOptions || len(opts) > MaxPollOptions {
-		return nil, fmt.Errorf("poll_options: %d to %d options, got %d: %w", MinPollOptions, MaxPollOptions, len(opts), ErrInvalid)
+		return nil, fmt.Errorf("poll_options: %d to %d options, got %d: %w", MinPollOptions, MaxPollOptions, len(opts), origin.ErrInvalid)
 	}
 	out := make([]string, 0, len(opts))
 	seen := map[string]bool{}
@@ -62,15 +62,15 @@ func ValidatePollOptions(opts []string) ([]string, error) {
 		o = strings.TrimSpace(o)
 		switch {
 		case o == "":
-			return nil, fmt.Errorf("poll_options[%d] is empty: %w", i, ErrInvalid)
+			return nil, fmt.Errorf("poll_options[%d] is empty: %w", i, origin.ErrInvalid)
 		case !utf8.ValidString(o):
-			return nil, fmt.Errorf("poll_options[%d] is not UTF-8: %w", i, ErrInvalid)
+			return nil, fmt.Errorf("poll_options[%d] is not UTF-8: %w", i, origin.ErrInvalid)
 		case utf8.RuneCountInString(o) > MaxPollOptionRunes:
-			return nil, fmt.Errorf("poll_options[%d] longer than %d characters: %w", i, MaxPollOptionRunes, ErrInvalid)
+			return nil, fmt.Errorf("poll_options[%d] longer than %d characters: %w", i, MaxPollOptionRunes, origin.ErrInvalid)
 		case strings.IndexFunc(o, unicode.IsControl) >= 0:
-			return nil, fmt.Errorf("poll_options[%d] holds control characters: %w", i, ErrInvalid)
+			return nil, fmt.Errorf("poll_options[%d] holds control characters: %w", i, origin.ErrInvalid)
 		case seen[strings.ToLower(o)]:
-			return nil, fmt.Errorf("poll_options[%d] %q is a duplicate: %w", i, o, ErrInvalid)
+			return nil, fmt.Errorf("poll_options[%d] %q is a duplicate: %w", i, o, origin.ErrInvalid)
 		}
 		seen[strings.ToLower(o)] = true
 		out = append(out, o)
@@ -134,7 +134,8 @@ type voteBatch struct {
 // poll is one poll of a channel. rec's id, pause id, labels, opening and
 // closing times never change; the result fields change under mu.
 type poll struct {
-	ch *Channel
+	a  *Audience
+	ch *origin.Channel
 
 	mu      sync.Mutex
 	rec     pollRecord
@@ -166,83 +167,61 @@ type pollSet struct {
 	last    *poll // the most recently opened
 }
 
-func newPoll(ch *Channel, rec pollRecord) *poll {
+func (a *Audience) newPoll(ch *origin.Channel, rec pollRecord) *poll {
 	n := len(rec.Labels)
-	return &poll{ch: ch, rec: rec, votes: map[string]int{}, tally: make([]int, n), changed: make([]uint64, n),
+	return &poll{a: a, ch: ch, rec: rec, votes: map[string]int{}, tally: make([]int, n), changed: make([]uint64, n),
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
 }
 
-// SetPollMaxDuration sets Config.PollMaxDuration (0: polls close on
-// resume). Call it before serving: polls opened later use it.
-func (o *Origin) SetPollMaxDuration(d time.Duration) {
-	o.cfg.PollMaxDuration = max(0, d)
-}
-
 // PollOptions returns the options a pause of this channel opens its poll with.
-func (ch *Channel) PollOptions() []string {
-	ch.mu.Lock()
-	defer ch.mu.Unlock()
-	return ch.pollOptionsLocked()
+func (a *Audience) PollOptions(ch *origin.Channel) []string {
+	return withDefaults(ch.PollOptions())
 }
 
-func (ch *Channel) pollOptionsLocked() []string {
-	if len(ch.rec.PollOptions) > 0 {
-		return append([]string(nil), ch.rec.PollOptions...)
+func withDefaults(opts []string) []string {
+	if len(opts) > 0 {
+		return append([]string(nil), opts...)
 	}
 	return append([]string(nil), DefaultPollOptions...)
 }
 
 // SetPollOptions sets the options of the channel's next polls (nil or
-// empty: the defaults). The poll already open keeps its options.
-func (ch *Channel) SetPollOptions(opts []string) error {
-	var clean []string
-	if len(opts) > 0 {
-		var err error
-		if clean, err = ValidatePollOptions(opts); err != nil {
-			return err
-		}
-	}
-	ch.mu.Lock()
-	defer ch.mu.Unlock()
-	old := ch.rec.PollOptions
-	ch.rec.PollOptions = clean
-	if err := ch.saveLocked(); err != nil {
-		ch.rec.PollOptions = old
-		return err
-	}
-	return nil
+// empty: the defaults). The poll already open keeps its options. They are
+// kept in the channel record (the origin validates them through
+// CheckPauseOptions).
+func (a *Audience) SetPollOptions(ch *origin.Channel, opts []string) error {
+	return ch.SetPollOptions(opts)
 }
 
-// preparePollLocked writes the record of the poll a new pause opens (not
+// preparePoll writes the record of the poll a new pause opens (not
 // synced: the pause record's fsync that follows covers it). Called with
-// ch.mu held, before the pause is saved.
-func (ch *Channel) preparePollLocked(p Pause, labels []string) (pollRecord, error) {
-	if labels == nil {
-		labels = ch.pollOptionsLocked()
-	}
-	rec := pollRecord{ID: p.ID, PauseID: p.ID, Labels: labels, OpenedAt: ch.o.cfg.Now().UTC(), Winner: -1}
-	if d := ch.o.cfg.PollMaxDuration; d > 0 {
+// ch's lock held, before the pause is saved; labels are the pause's or the
+// channel's stored options (empty: the defaults).
+func (a *Audience) preparePoll(ch *origin.Channel, p origin.Pause, labels []string) (pollRecord, error) {
+	labels = withDefaults(labels)
+	rec := pollRecord{ID: p.ID, PauseID: p.ID, Labels: labels, OpenedAt: a.now().UTC(), Winner: -1}
+	if d := a.pollMaxDuration(); d > 0 {
 		t := rec.OpenedAt.Add(d)
 		rec.ClosesAt = &t
 	}
-	return rec, ch.savePollRecord(rec, false)
+	return rec, a.savePollRecord(ch.ID(), rec, false)
 }
 
-func (ch *Channel) savePollRecord(rec pollRecord, durable bool) error {
+func (a *Audience) savePollRecord(channel string, rec pollRecord, durable bool) error {
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("encode poll: %w", err)
 	}
-	if err := ch.o.store.PutRecord("pl", []string{ch.rec.ID, rec.ID}, b, durable); err != nil {
-		return storageErr("save poll", err)
+	if err := a.st.PutRecord("pl", []string{channel, rec.ID}, b, durable); err != nil {
+		return origin.StorageErr("save poll", err)
 	}
 	return nil
 }
 
 // startPoll opens a prepared poll: it takes votes from now on.
-func (ch *Channel) startPoll(rec pollRecord) {
-	pl := newPoll(ch, rec)
-	ch.polls.add(pl)
+func (a *Audience) startPoll(cs *channelState, rec pollRecord) {
+	pl := a.newPoll(cs.ch, rec)
+	cs.polls.add(pl)
 	pl.start()
 	pl.mu.Lock()
 	pl.emitLocked()
@@ -297,11 +276,11 @@ func (pl *poll) start() {
 	go pl.run()
 	if c := pl.rec.ClosesAt; c != nil {
 		pl.mu.Lock()
-		pl.closeTimer = time.AfterFunc(max(0, c.Sub(pl.ch.o.cfg.Now())), func() {
-			if v, err := pl.close(pl.ch.o.cfg.Now().UTC(), true); err == nil {
+		pl.closeTimer = time.AfterFunc(max(0, c.Sub(pl.a.now())), func() {
+			if v, err := pl.close(pl.a.now().UTC(), true); err == nil {
 				pl.ch.Emit("poll_result", v)
 			} else {
-				pl.ch.o.log.Error("close poll", "channel", pl.ch.rec.ID, "poll", pl.rec.ID, "err", err)
+				pl.a.log.Error("close poll", "channel", pl.ch.ID(), "poll", pl.rec.ID, "err", err)
 			}
 		})
 		pl.mu.Unlock()
@@ -317,8 +296,8 @@ func (pl *poll) run() {
 	dirty := false
 	syncNow := func() {
 		if dirty {
-			if err := pl.ch.o.store.PutRecords("vt", nil, true); err != nil {
-				pl.ch.o.log.Warn("sync votes", "channel", pl.ch.rec.ID, "err", err)
+			if err := pl.a.st.PutRecords("vt", nil, true); err != nil {
+				pl.a.log.Warn("sync votes", "channel", pl.ch.ID(), "err", err)
 				return
 			}
 			dirty = false
@@ -349,9 +328,9 @@ func (pl *poll) flush() bool {
 	recs := make([]store.RecordPut, len(b.votes))
 	for i, v := range b.votes {
 		val, _ := json.Marshal(v)
-		recs[i] = store.RecordPut{Parts: []string{pl.ch.rec.ID, pl.rec.ID, voteKey(v.Seq)}, Val: val}
+		recs[i] = store.RecordPut{Parts: []string{pl.ch.ID(), pl.rec.ID, voteKey(v.Seq)}, Val: val}
 	}
-	err := pl.ch.o.store.PutRecords("vt", recs, false)
+	err := pl.a.st.PutRecords("vt", recs, false)
 	pl.mu.Lock()
 	if err == nil {
 		for _, v := range b.votes {
@@ -361,7 +340,7 @@ func (pl *poll) flush() bool {
 	}
 	pl.mu.Unlock()
 	if err != nil {
-		b.err = storageErr("save votes", err)
+		b.err = origin.StorageErr("save votes", err)
 	}
 	close(b.done)
 	return err == nil
@@ -493,7 +472,7 @@ func (pl *poll) close(at time.Time, durable bool) (PollView, error) {
 	rec.LastSeq = pl.seq
 	// The result is a function of the vote log: if this record is lost,
 	// loading replays the log and closes the poll again with the same result.
-	err := pl.ch.savePollRecord(rec, durable)
+	err := pl.a.savePollRecord(pl.ch.ID(), rec, durable)
 	// Field by field: id, pause id and opening time are read without the lock.
 	pl.rec.ClosedAt, pl.rec.Votes, pl.rec.Changed, pl.rec.Winner, pl.rec.LastSeq =
 		rec.ClosedAt, rec.Votes, rec.Changed, rec.Winner, rec.LastSeq
@@ -513,21 +492,21 @@ func (pl *poll) markDurable() {
 // Vote records viewer v's vote for option id ("1".."n") in the open poll,
 // replacing the viewer's earlier vote. It returns once the vote is stored
 // and counted.
-func (ch *Channel) Vote(v Viewer, option string) (PollView, error) {
-	pl := ch.polls.latest()
+func (a *Audience) Vote(ch *origin.Channel, v Viewer, option string) (PollView, error) {
+	pl := a.state(ch).polls.latest()
 	if pl == nil {
-		return PollView{}, fmt.Errorf("channel %s has no open poll (polls open while the host is paused): %w", ch.rec.ID, ErrConflict)
+		return PollView{}, fmt.Errorf("channel %s has no open poll (polls open while the host is paused): %w", ch.ID(), origin.ErrConflict)
 	}
 	pl.mu.Lock()
 	if pl.closing {
 		pl.mu.Unlock()
-		return PollView{}, fmt.Errorf("poll %s is closed: %w", pl.rec.ID, ErrConflict)
+		return PollView{}, fmt.Errorf("poll %s is closed: %w", pl.rec.ID, origin.ErrConflict)
 	}
 	idx, err := strconv.Atoi(option)
 	if err != nil || idx < 1 || idx > len(pl.rec.Labels) || strconv.Itoa(idx) != option {
 		n := len(pl.rec.Labels)
 		pl.mu.Unlock()
-		return PollView{}, fmt.Errorf("option %q: an option id from 1 to %d: %w", option, n, ErrInvalid)
+		return PollView{}, fmt.Errorf("option %q: an option id from 1 to %d: %w", option, n, origin.ErrInvalid)
 	}
 	if pl.redundantLocked(v.ID, idx-1) {
 		view := pl.viewLocked(v.ID)
@@ -543,7 +522,7 @@ func (ch *Channel) Vote(v Viewer, option string) (PollView, error) {
 	}
 	b := pl.cur
 	pl.seq++
-	b.votes = append(b.votes, voteRecord{Seq: pl.seq, Viewer: v.ID, Option: idx - 1, At: ch.o.cfg.Now().UnixMilli()})
+	b.votes = append(b.votes, voteRecord{Seq: pl.seq, Viewer: v.ID, Option: idx - 1, At: a.now().UnixMilli()})
 	pl.mu.Unlock()
 	select {
 	case pl.kick <- struct{}{}:
@@ -558,126 +537,27 @@ func (ch *Channel) Vote(v Viewer, option string) (PollView, error) {
 
 // Poll returns the poll of a pause ("" for the latest poll), seen by
 // viewer (its own vote; "" for anonymous).
-func (ch *Channel) Poll(pauseID, viewer string) (PollView, error) {
+func (a *Audience) Poll(ch *origin.Channel, pauseID, viewer string) (PollView, error) {
 	var pl *poll
-	if pauseID == "" {
-		pl = ch.polls.latest()
+	if ps := &a.state(ch).polls; pauseID == "" {
+		pl = ps.latest()
 	} else {
-		pl = ch.polls.get(pauseID)
+		pl = ps.get(pauseID)
 	}
 	if pl == nil {
 		if pauseID == "" {
-			return PollView{}, fmt.Errorf("channel %s has had no poll yet: %w", ch.rec.ID, ErrNotFound)
+			return PollView{}, fmt.Errorf("channel %s has had no poll yet: %w", ch.ID(), origin.ErrNotFound)
 		}
-		return PollView{}, fmt.Errorf("poll of pause %q: %w", pauseID, ErrNotFound)
+		return PollView{}, fmt.Errorf("poll of pause %q: %w", pauseID, origin.ErrNotFound)
 	}
 	return pl.view(viewer), nil
 }
 
 // PollOf returns the poll of a pause, if it had one.
-func (ch *Channel) PollOf(pauseID string) (PollView, bool) {
-	pl := ch.polls.get(pauseID)
+func (a *Audience) PollOf(ch *origin.Channel, pauseID string) (PollView, bool) {
+	pl := a.state(ch).polls.get(pauseID)
 	if pl == nil {
 		return PollView{}, false
 	}
 	return pl.view(""), true
-}
-
-// stopPolls halts the writers of open polls (the origin is closing); they
-// stay open on disk and reopen with the store.
-func (ch *Channel) stopPolls() {
-	for _, pl := range ch.polls.all() {
-		pl.halt()
-	}
-}
-
-// loadPolls restores a channel's polls after its pauses: closed ones from
-// their records, open ones by replaying their vote logs. An open poll whose
-// pause has ended (a crash between the two records) is closed at the
-// pause's end with the replayed result. Called with ch.mu held.
-func (ch *Channel) loadPolls() error {
-	var recs []pollRecord
-	var bad error
-	err := ch.o.store.Records("pl", []string{ch.rec.ID}, func(_ []string, val []byte) bool {
-		var r pollRecord
-		if err := json.Unmarshal(val, &r); err != nil {
-			bad = fmt.Errorf("poll record: %w", err)
-			return false
-		}
-		recs = append(recs, r)
-		return true
-	})
-	if err != nil {
-		return storageErr("list polls", err)
-	}
-	if bad != nil {
-		return bad
-	}
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].OpenedAt.Before(recs[j].OpenedAt) })
-	pauses := map[string]*Pause{}
-	for i := range ch.pauses {
-		pauses[ch.pauses[i].ID] = &ch.pauses[i]
-	}
-	for i, rec := range recs {
-		p := pauses[rec.PauseID]
-		if p == nil || len(rec.Labels) < MinPollOptions {
-			continue // its pause was never saved
-		}
-		pl := newPoll(ch, rec)
-		last := i == len(recs)-1
-		if rec.ClosedAt != nil {
-			copy(pl.tally, rec.Votes)
-			copy(pl.changed, rec.Changed)
-			pl.seq = rec.LastSeq
-			pl.closed, pl.closing, pl.saved, pl.durable = true, true, true, true
-			close(pl.stopped)
-			if last { // the viewers' own votes of the latest poll
-				if err := pl.replay(true); err != nil {
-					return err
-				}
-			}
-			ch.polls.add(pl)
-			continue
-		}
-		if err := pl.replay(false); err != nil {
-			return err
-		}
-		ch.polls.add(pl)
-		if p.EndedAt != nil {
-			go pl.run()
-			if _, err := pl.close(*p.EndedAt, true); err != nil {
-				return err
-			}
-			continue
-		}
-		pl.start()
-	}
-	return nil
-}
-
-// replay reads the poll's vote log in seq order. votesOnly keeps the
-// recorded tallies (a closed poll) and restores only who voted for what.
-func (pl *poll) replay(votesOnly bool) error {
-	var bad error
-	tally, changed := pl.tally, pl.changed
-	if votesOnly {
-		pl.tally, pl.changed = make([]int, len(tally)), make([]uint64, len(changed))
-	}
-	err := pl.ch.o.store.Records("vt", []string{pl.ch.rec.ID, pl.rec.ID}, func(_ []string, val []byte) bool {
-		var v voteRecord
-		if err := json.Unmarshal(val, &v); err != nil {
-			bad = fmt.Errorf("vote record: %w", err)
-			return false
-		}
-		pl.applyLocked(v)
-		return true
-	})
-	if votesOnly {
-		pl.tally, pl.changed = tally, changed
-		pl.seq = max(pl.seq, pl.rec.LastSeq)
-	}
-	if err != nil {
-		return storageErr("list votes", err)
-	}
-	return bad
 }

@@ -1,4 +1,4 @@
-package origin
+package audience
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"hlsorigin/origin"
 )
 
 // ChatMessage is one viewer message on a channel.
@@ -34,22 +36,22 @@ type chatLog struct {
 
 // Chat posts a viewer message: validated, kept (the oldest beyond ChatKeep
 // is forgotten) and emitted as a "chat" event.
-func (ch *Channel) Chat(v Viewer, text string) (ChatMessage, error) {
+func (a *Audience) Chat(ch *origin.Channel, v Viewer, text string) (ChatMessage, error) {
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
-		return ChatMessage{}, fmt.Errorf("chat text is empty: %w", ErrInvalid)
+		return ChatMessage{}, fmt.Errorf("chat text is empty: %w", origin.ErrInvalid)
 	case !utf8.ValidString(text):
-		return ChatMessage{}, fmt.Errorf("chat text is not UTF-8: %w", ErrInvalid)
+		return ChatMessage{}, fmt.Errorf("chat text is not UTF-8: %w", origin.ErrInvalid)
 	case utf8.RuneCountInString(text) > MaxChatRunes:
-		return ChatMessage{}, fmt.Errorf("chat text longer than %d characters: %w", MaxChatRunes, ErrInvalid)
+		return ChatMessage{}, fmt.Errorf("chat text longer than %d characters: %w", MaxChatRunes, origin.ErrInvalid)
 	case strings.IndexFunc(text, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) >= 0:
-		return ChatMessage{}, fmt.Errorf("chat text holds control characters: %w", ErrInvalid)
+		return ChatMessage{}, fmt.Errorf("chat text holds control characters: %w", origin.ErrInvalid)
 	}
-	c := &ch.chat
+	c := &a.state(ch).chat
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := ch.o.cfg.Now().UTC()
+	now := a.now().UTC()
 	id := uint64(now.UnixMicro())
 	if id <= c.last {
 		id = c.last + 1
@@ -59,16 +61,16 @@ func (ch *Channel) Chat(v Viewer, text string) (ChatMessage, error) {
 	if err != nil {
 		return ChatMessage{}, err
 	}
-	if err := ch.o.store.PutRecord("ch", []string{ch.rec.ID, chatKey(id)}, b, false); err != nil {
-		return ChatMessage{}, storageErr("save chat", err)
+	if err := a.st.PutRecord("ch", []string{ch.ID(), chatKey(id)}, b, false); err != nil {
+		return ChatMessage{}, origin.StorageErr("save chat", err)
 	}
 	c.last = id
 	c.msgs = append(c.msgs, m)
 	if len(c.msgs) > ChatKeep {
 		old := c.msgs[0]
 		c.msgs = append(c.msgs[:0], c.msgs[1:]...)
-		if err := ch.o.store.DeleteRecord("ch", []string{ch.rec.ID, chatKey(old.ID)}); err != nil {
-			ch.o.log.Warn("forget chat message", "channel", ch.rec.ID, "err", err)
+		if err := a.st.DeleteRecord("ch", []string{ch.ID(), chatKey(old.ID)}); err != nil {
+			a.log.Warn("forget chat message", "channel", ch.ID(), "err", err)
 		}
 	}
 	ch.Emit("chat", m)
@@ -76,8 +78,8 @@ func (ch *Channel) Chat(v Viewer, text string) (ChatMessage, error) {
 }
 
 // RecentChat returns up to n of the latest messages, oldest first.
-func (ch *Channel) RecentChat(n int) []ChatMessage {
-	c := &ch.chat
+func (a *Audience) RecentChat(ch *origin.Channel, n int) []ChatMessage {
+	c := &a.state(ch).chat
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if n <= 0 || n > len(c.msgs) {
@@ -90,12 +92,12 @@ func (ch *Channel) RecentChat(n int) []ChatMessage {
 func chatKey(id uint64) string { return fmt.Sprintf("%020s", strconv.FormatUint(id, 10)) }
 
 // loadChat reads the kept messages back.
-func (ch *Channel) loadChat() error {
-	c := &ch.chat
+func (a *Audience) loadChat(cs *channelState) error {
+	c := &cs.chat
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var bad error
-	err := ch.o.store.Records("ch", []string{ch.rec.ID}, func(_ []string, val []byte) bool {
+	err := a.st.Records("ch", []string{cs.ch.ID()}, func(_ []string, val []byte) bool {
 		var m ChatMessage
 		if err := json.Unmarshal(val, &m); err != nil {
 			bad = fmt.Errorf("chat record: %w", err)

@@ -1,9 +1,10 @@
-package origin
+package audience
 
 import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hlsorigin/origin"
 	"math/rand"
 	"slices"
 	"strconv"
@@ -20,7 +21,7 @@ func tallies(v PollView) []int {
 	return out
 }
 
-func mustVote(t *testing.T, ch *Channel, v Viewer, opt string) PollView {
+func mustVote(t *testing.T, ch testChannel, v Viewer, opt string) PollView {
 	t.Helper()
 	pv, err := ch.Vote(v, opt)
 	if err != nil {
@@ -43,7 +44,7 @@ func TestPollVotesExactUnderConcurrency(t *testing.T) {
 	if err := ch.SetPollOptions([]string{"sing", "tell a joke", "red envelope", "dance"}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := ch.Pause(PauseRequest{})
+	p, err := ch.Pause(origin.PauseRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestPollVotesExactUnderConcurrency(t *testing.T) {
 	if res.Winner.Votes != best {
 		t.Errorf("winner %+v has not the most votes (%d)", res.Winner, best)
 	}
-	if _, err := ch.Vote(vs[1], "1"); !errors.Is(err, ErrConflict) {
+	if _, err := ch.Vote(vs[1], "1"); !errors.Is(err, origin.ErrConflict) {
 		t.Errorf("vote after close: %v, want conflict", err)
 	}
 	if err := o.Close(); err != nil {
@@ -180,7 +181,7 @@ func TestPollTieBreak(t *testing.T) {
 	run := func(steps [][2]int) PollView {
 		t.Helper()
 		c.Advance(time.Minute)
-		if _, err := ch.Pause(PauseRequest{PollOptions: []string{"A", "B", "C"}}); err != nil {
+		if _, err := ch.Pause(origin.PauseRequest{PollOptions: []string{"A", "B", "C"}}); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range steps {
@@ -225,17 +226,17 @@ func TestPollOptionsAndLifecycle(t *testing.T) {
 	}
 	for _, bad := range [][]string{{"one"}, {"a", "b", "c", "d", "e", "f"}, {"a", " "}, {"a", "A"},
 		{"a", "b\x00"}, {"a", string(make([]rune, 41))}, {"a", "\xff"}} {
-		if err := ch.SetPollOptions(bad); !errors.Is(err, ErrInvalid) {
+		if err := ch.SetPollOptions(bad); !errors.Is(err, origin.ErrInvalid) {
 			t.Errorf("options %q: %v, want invalid", bad, err)
 		}
-		if _, err := ch.Pause(PauseRequest{PollOptions: bad}); !errors.Is(err, ErrInvalid) {
+		if _, err := ch.Pause(origin.PauseRequest{PollOptions: bad}); !errors.Is(err, origin.ErrInvalid) {
 			t.Errorf("pause with options %q: %v, want invalid", bad, err)
 		}
 	}
 	if _, ok := ch.Paused(); ok {
 		t.Fatal("a refused pause paused the channel")
 	}
-	if _, err := ch.Vote(Viewer{ID: "a"}, "1"); !errors.Is(err, ErrConflict) {
+	if _, err := ch.Vote(Viewer{ID: "a"}, "1"); !errors.Is(err, origin.ErrConflict) {
 		t.Errorf("vote without a poll: %v", err)
 	}
 	if err := ch.SetPollOptions([]string{" 唱歌 ", "讲笑话"}); err != nil {
@@ -250,11 +251,11 @@ func TestPollOptionsAndLifecycle(t *testing.T) {
 	}
 	_, _, sub := ch.Subscribe(0)
 	defer sub.Cancel()
-	p, err := ch.Pause(PauseRequest{})
+	p, err := ch.Pause(origin.PauseRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := ch.Pause(PauseRequest{PollOptions: []string{"x", "y"}}); again.ID != p.ID {
+	if again, _ := ch.Pause(origin.PauseRequest{PollOptions: []string{"x", "y"}}); again.ID != p.ID {
 		t.Fatal("second pause is not idempotent")
 	}
 	pv, err := ch.Poll("", "")
@@ -262,7 +263,7 @@ func TestPollOptionsAndLifecycle(t *testing.T) {
 		t.Fatalf("poll %+v %v", pv, err)
 	}
 	for _, bad := range []string{"0", "3", "01", "a", "", "1.0"} {
-		if _, err := ch.Vote(Viewer{ID: "v"}, bad); !errors.Is(err, ErrInvalid) {
+		if _, err := ch.Vote(Viewer{ID: "v"}, bad); !errors.Is(err, origin.ErrInvalid) {
 			t.Errorf("option %q: %v, want invalid", bad, err)
 		}
 	}
@@ -293,7 +294,7 @@ func TestPollOptionsAndLifecycle(t *testing.T) {
 	}
 	// The pause body's options win over the channel's.
 	c.Advance(time.Minute)
-	if _, err := ch.Pause(PauseRequest{PollOptions: []string{"x", "y", "z"}}); err != nil {
+	if _, err := ch.Pause(origin.PauseRequest{PollOptions: []string{"x", "y", "z"}}); err != nil {
 		t.Fatal(err)
 	}
 	if pv, _ := ch.Poll("", ""); len(pv.Options) != 3 || pv.Options[2].Label != "z" || pv.State != "open" {
@@ -304,15 +305,13 @@ func TestPollOptionsAndLifecycle(t *testing.T) {
 // TestPollMaxDuration: a poll closes by itself after PollMaxDuration, with a
 // durable result and a poll_result event; the pause goes on.
 func TestPollMaxDuration(t *testing.T) {
-	o, err := Open(Config{DataDir: t.TempDir(), PollMaxDuration: 300 * time.Millisecond}, Hooks{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	o := openWith(t, origin.Config{DataDir: t.TempDir()})
+	o.aud.SetPollMaxDuration(300 * time.Millisecond)
 	defer o.Close()
 	ch := newTestChannel(t, o, "maxdur")
 	_, _, sub := ch.Subscribe(0)
 	defer sub.Cancel()
-	if _, err := ch.Pause(PauseRequest{}); err != nil {
+	if _, err := ch.Pause(origin.PauseRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	mustVote(t, ch, Viewer{ID: "v1"}, "3")
@@ -332,7 +331,7 @@ func TestPollMaxDuration(t *testing.T) {
 	if _, ok := ch.Paused(); !ok {
 		t.Error("closing the poll resumed the channel")
 	}
-	if _, err := ch.Vote(Viewer{ID: "v2"}, "1"); !errors.Is(err, ErrConflict) {
+	if _, err := ch.Vote(Viewer{ID: "v2"}, "1"); !errors.Is(err, origin.ErrConflict) {
 		t.Errorf("vote after max duration: %v", err)
 	}
 }
@@ -360,7 +359,7 @@ func TestPollEventsThrottled(t *testing.T) {
 			}
 		}
 	}()
-	if _, err := ch.Pause(PauseRequest{}); err != nil {
+	if _, err := ch.Pause(origin.PauseRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()

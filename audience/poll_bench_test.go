@@ -1,7 +1,8 @@
-package origin
+package audience
 
 import (
 	"fmt"
+	"hlsorigin/origin"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -16,18 +17,16 @@ import (
 // (PutRecord of the same record, as a naive design would do): the ratio
 // says what group commit buys.
 //
-//	go test ./origin -run '^$' -bench VoteInProcess -benchtime 50000x
+//	go test ./audience -run '^$' -bench VoteInProcess -benchtime 50000x
 func BenchmarkVoteInProcess(b *testing.B) {
-	o, err := Open(Config{DataDir: b.TempDir()}, Hooks{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	o := openWith(b, origin.Config{DataDir: b.TempDir()})
 	defer o.Close()
-	ch, _, err := o.CreateChannel("bench", "bench")
+	och, _, err := o.CreateChannel("bench", "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := ch.Pause(PauseRequest{}); err != nil {
+	ch := testChannel{och, o.aud}
+	if _, err := ch.Pause(origin.PauseRequest{}); err != nil {
 		b.Fatal(err)
 	}
 	viewers := make([]Viewer, 100000)
@@ -55,7 +54,7 @@ func BenchmarkVoteInProcess(b *testing.B) {
 	})
 	b.StopTimer()
 	base := run(func(i int64) error {
-		return o.store.PutRecord("vt", []string{"bench", "naive", voteKey(uint64(i))},
+		return o.Store().PutRecord("vt", []string{"bench", "naive", voteKey(uint64(i))},
 			[]byte(`{"s":1,"v":"000000000000000000000001","o":1,"t":1764000000000}`), false)
 	})
 	if pv, _ := ch.Poll("", ""); pv.Total == 0 {
