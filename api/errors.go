@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hlsorigin/origin"
+	"hlsorigin/replay"
 )
 
 // apiError is the JSON error body of every 4xx/5xx answer.
@@ -22,6 +23,7 @@ var statusOf = []struct {
 	code   string
 }{
 	{origin.ErrNotFound, http.StatusNotFound, "not_found"},
+	{replay.ErrNothing, http.StatusNotFound, "not_found"},
 	{origin.ErrNotLive, http.StatusNotFound, "not_live"},
 	{origin.ErrExists, http.StatusConflict, "exists"},
 	{origin.ErrConflict, http.StatusConflict, "conflict"},

@@ -5,40 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"hlsorigin/timeline"
 )
-
-// Pause is one "be right back" interval of a channel. Wall-clock points are
-// the server's; media points are on the host's timeline (seconds), as used
-// to cut segments and to stitch replays.
-type Pause struct {
-	ID         string      `json:"id"`
-	StartedAt  time.Time   `json:"started_at"`
-	EndedAt    *time.Time  `json:"ended_at,omitempty"`
-	Slate      SlateChoice `json:"slate"`
-	Audio      string      `json:"audio"`
-	StartMedia *float64    `json:"start_media,omitempty"`
-	EndMedia   *float64    `json:"end_media,omitempty"`
-	// ReceivedAt is when the origin was asked (StartedAt may be earlier):
-	// segments stored before it were committed without this pause's cut.
-	ReceivedAt time.Time `json:"received_at,omitempty"`
-	// Exposed is the part of the pause that had already been published
-	// when it was asked for (nil: none); Withdrawn names, per rendition,
-	// the segments taken off every URL for it (see withdraw.go).
-	Exposed   *timeline.Interval  `json:"exposed,omitempty"`
-	Withdrawn map[string][]uint64 `json:"withdrawn,omitempty"`
-	// PollError says why the pause's audience poll did not open (such as
-	// free disk space below the reserve; see PauseObserver); set in Pause's
-	// answer only.
-	PollError string `json:"-"`
-}
-
-// SlateChoice says which slate a pause shows and why.
-type SlateChoice struct {
-	ID     string `json:"id"`
-	Reason string `json:"reason"`
-}
 
 // PauseRequest is what a host asks for.
 type PauseRequest struct {

@@ -1,12 +1,11 @@
 package replay
 
 import (
+	"hlsorigin/timeline"
 	"math"
 	"sort"
 	"strings"
 	"time"
-
-	"hlsorigin/origin"
 )
 
 // audioTrack is the single track of a demuxed audio rendition: its
@@ -49,7 +48,7 @@ func frameSamples(codec string) uint64 {
 // Each junction removes the frame count nearest the video's removed span,
 // corrected by what earlier junctions removed too much or too little, so
 // audio never drifts from the video by more than half a frame.
-func planAudio(segs []origin.SegmentInfo, spans []Span, tracks Tracks) []Piece {
+func planAudio(segs []timeline.SegmentInfo, spans []Span, tracks Tracks) []Piece {
 	cuts := audioCuts(segs, spans, tracks)
 	var out []Piece
 	var next uint64
@@ -91,7 +90,7 @@ func planAudio(segs []origin.SegmentInfo, spans []Span, tracks Tracks) []Piece {
 }
 
 // audioCuts maps each slate span onto the audio frame grid (ticks).
-func audioCuts(segs []origin.SegmentInfo, spans []Span, tracks Tracks) []Ticks {
+func audioCuts(segs []timeline.SegmentInfo, spans []Span, tracks Tracks) []Ticks {
 	var cuts []Ticks
 	drift := 0.0 // ticks removed beyond the video's spans so far
 	for _, sp := range spans {
@@ -113,7 +112,7 @@ func audioCuts(segs []origin.SegmentInfo, spans []Span, tracks Tracks) []Ticks {
 }
 
 // segmentAt finds the audio segment holding media second t.
-func segmentAt(segs []origin.SegmentInfo, t float64, tracks Tracks) (*origin.SegmentInfo, audioTrack, bool) {
+func segmentAt(segs []timeline.SegmentInfo, t float64, tracks Tracks) (*timeline.SegmentInfo, audioTrack, bool) {
 	i := sort.Search(len(segs), func(i int) bool { return segs[i].Start+segs[i].Duration > t })
 	if i == len(segs) {
 		i = len(segs) - 1
@@ -162,7 +161,7 @@ func keepTicks(from, to uint64, cuts []Ticks) []Ticks {
 // demuxed audio segment at a pause with a discontinuity on each side (so
 // that it follows the video's), while the audio itself runs on: only a
 // jump in its timestamps (an encoder restart) is a real change.
-func audioContinues(segs []origin.SegmentInfo, i int, at audioTrack) bool {
+func audioContinues(segs []timeline.SegmentInfo, i int, at audioTrack) bool {
 	if i == 0 {
 		return false
 	}

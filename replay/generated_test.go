@@ -7,6 +7,7 @@ import (
 
 	"hlsorigin/fixtures"
 	"hlsorigin/origin"
+	"hlsorigin/segments"
 )
 
 // TestReplayLeavesOutGeneratedSegments: segments the origin generated
@@ -57,14 +58,21 @@ func TestReplayLeavesOutGeneratedSegments(t *testing.T) {
 		if name == "stream_0" {
 			sp = spans
 		}
-		m := Media(segs, ch.Pauses(), 3, uris, Options{}, sp...)
+		tracks := func(ver uint32) []segments.Track {
+			in, err := r.InitInfo(ver)
+			if err != nil {
+				return nil
+			}
+			return in.Tracks
+		}
+		m := Media(segs, ch.Pauses(), 3, uris, Options{Tracks: tracks}, sp...)
 		if len(m.Segments) != fixtures.SegmentsPerRendition {
 			t.Errorf("%s replay: %d segments, want the %d host ones", name, len(m.Segments), fixtures.SegmentsPerRendition)
 		}
 		if kept := Media(segs, ch.Pauses(), 3, uris, Options{KeepPauses: true}, sp...); len(kept.Segments) != len(segs) {
 			t.Errorf("%s replay with pauses kept: %d segments, want %d", name, len(kept.Segments), len(segs))
 		}
-		ex, err := PlanMP4(segs, r.Init, Options{})
+		ex, err := PlanMP4(segs, r.Init, Options{Tracks: tracks})
 		if err != nil || len(ex.Pieces) != fixtures.SegmentsPerRendition {
 			t.Errorf("%s export: %v, %d pieces", name, err, len(ex.Pieces))
 		}

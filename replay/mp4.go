@@ -5,8 +5,8 @@ import (
 	"io"
 	"math"
 
-	"hlsorigin/origin"
 	"hlsorigin/segments"
+	"hlsorigin/timeline"
 )
 
 // ExportPiece is one stored segment placed in an exported MP4.
@@ -29,7 +29,7 @@ type Export struct {
 }
 
 // PlanMP4 plans the export of segs (one rendition, oldest first).
-func PlanMP4(segs []origin.SegmentInfo, init func(ver uint32) ([]byte, error), opt Options) (Export, error) {
+func PlanMP4(segs []timeline.SegmentInfo, init func(ver uint32) ([]byte, error), opt Options) (Export, error) {
 	var ex Export
 	out := map[uint32]uint64{} // per track: where the next sample goes
 	for _, s := range within(segs, opt.From, opt.To) {
@@ -55,7 +55,7 @@ func PlanMP4(segs []origin.SegmentInfo, init func(ver uint32) ([]byte, error), o
 		ex.Size += p.Size
 	}
 	if len(ex.Pieces) == 0 {
-		return ex, fmt.Errorf("nothing to export: %w", origin.ErrNotFound)
+		return ex, ErrNothing
 	}
 	b, err := init(ex.InitVer)
 	if err != nil {
@@ -70,7 +70,7 @@ func PlanMP4(segs []origin.SegmentInfo, init func(ver uint32) ([]byte, error), o
 // same time, so the earliest starts at 0 and the tracks keep their offsets
 // to each other (the init's edit lists, served unchanged, stay right). An
 // export from the start of a recording keeps its timestamps.
-func exportOrigin(s origin.SegmentInfo, tracks Tracks) map[uint32]uint64 {
+func exportOrigin(s timeline.SegmentInfo, tracks Tracks) map[uint32]uint64 {
 	ts := map[uint32]float64{}
 	for _, t := range tracksOf(tracks, s.InitVer) {
 		ts[t.ID] = float64(t.Timescale)

@@ -4,8 +4,8 @@ import (
 	"math"
 	"time"
 
-	"hlsorigin/origin"
 	"hlsorigin/segments"
+	"hlsorigin/timeline"
 )
 
 // MinPiece is the shortest segment a replay lists (seconds): a shorter
@@ -56,10 +56,10 @@ func refTrack(tr []segments.Track) (segments.Track, bool) {
 // planVideo plans the replay of a video (or muxed) rendition: slate
 // segments left out, every other segment re-stamped per track so each
 // track continues where the previous kept segment ended.
-func planVideo(segs []origin.SegmentInfo, tracks Tracks) []Piece {
+func planVideo(segs []timeline.SegmentInfo, tracks Tracks) []Piece {
 	out := make([]Piece, 0, len(segs))
 	next := map[uint32]uint64{} // per track: output decode time of the next sample
-	var prev *origin.SegmentInfo
+	var prev *timeline.SegmentInfo
 	skipped, anySkipped := 0.0, false
 	for i := range segs {
 		s := &segs[i]
@@ -83,7 +83,7 @@ func planVideo(segs []origin.SegmentInfo, tracks Tracks) []Piece {
 
 // shiftPiece sets the shift of every track of s so it starts at next (the
 // first time a track is seen: where it is) and advances next.
-func shiftPiece(p *Piece, s *origin.SegmentInfo, next map[uint32]uint64, tracks Tracks) {
+func shiftPiece(p *Piece, s *timeline.SegmentInfo, next map[uint32]uint64, tracks Tracks) {
 	if len(s.Starts) == 0 {
 		return // an archive written before per-track starts were recorded: served as stored
 	}
@@ -112,7 +112,7 @@ func tracksOf(tracks Tracks, ver uint32) []segments.Track {
 // realChange: EXT-X-DISCONTINUITY only where the stream really changes: a
 // new init, or timestamps that do not continue (an encoder restart),
 // including across a left-out pause.
-func realChange(prev, s *origin.SegmentInfo, skippedAny bool, skipped float64) bool {
+func realChange(prev, s *timeline.SegmentInfo, skippedAny bool, skipped float64) bool {
 	if prev.InitVer != s.InitVer {
 		return true
 	}
@@ -124,7 +124,7 @@ func realChange(prev, s *origin.SegmentInfo, skippedAny bool, skipped float64) b
 
 // rebase carries the output clock over an init change: the new init's
 // tracks (other IDs or timescales) start where the last piece ended.
-func rebase(next map[uint32]uint64, last Piece, s *origin.SegmentInfo, tracks Tracks) map[uint32]uint64 {
+func rebase(next map[uint32]uint64, last Piece, s *timeline.SegmentInfo, tracks Tracks) map[uint32]uint64 {
 	prevTr := tracksOf(tracks, last.InitVer)
 	newTr := tracksOf(tracks, s.InitVer)
 	end := -1.0

@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"hlsorigin/origin"
 	"hlsorigin/segments"
+	"hlsorigin/timeline"
 )
 
 // audioArchive is n demuxed AAC segments at 48 kHz of 93 or 94 frames
 // (as encoders cut 2 s of 1024-sample frames), track 1, init version 1.
-func audioArchive(n int) []origin.SegmentInfo {
-	var out []origin.SegmentInfo
+func audioArchive(n int) []timeline.SegmentInfo {
+	var out []timeline.SegmentInfo
 	var at uint64
 	for i := 0; i < n; i++ {
 		frames := uint64(94)
@@ -20,7 +20,7 @@ func audioArchive(n int) []origin.SegmentInfo {
 			frames = 93
 		}
 		d := frames * 1024
-		out = append(out, origin.SegmentInfo{Seq: uint64(i), InitVer: 1, Start: float64(at) / 48000, Duration: float64(d) / 48000,
+		out = append(out, timeline.SegmentInfo{Seq: uint64(i), InitVer: 1, Start: float64(at) / 48000, Duration: float64(d) / 48000,
 			PDT: t0.Add(time.Duration(float64(at) / 48000 * float64(time.Second))), Starts: map[uint32]uint64{1: at}, Ends: map[uint32]uint64{1: at + d}})
 		at += d
 	}
@@ -80,12 +80,12 @@ func TestPlanAudioNoSlivers(t *testing.T) {
 // TestPlanVideoMergesSliver: a 0.2 s live part before a pause is merged
 // into the segment before it; timestamps run on across the junction.
 func TestPlanVideoMergesSliver(t *testing.T) {
-	seg := func(seq uint64, start, dur float64, kind string, ver uint32) origin.SegmentInfo {
+	seg := func(seq uint64, start, dur float64, kind string, ver uint32) timeline.SegmentInfo {
 		s, e := uint64(start*15360), uint64((start+dur)*15360)
-		return origin.SegmentInfo{Seq: seq, InitVer: ver, Start: start, Duration: dur, Kind: kind, PDT: t0.Add(time.Duration(start * float64(time.Second))),
+		return timeline.SegmentInfo{Seq: seq, InitVer: ver, Start: start, Duration: dur, Kind: kind, PDT: t0.Add(time.Duration(start * float64(time.Second))),
 			Starts: map[uint32]uint64{1: s}, Ends: map[uint32]uint64{1: e}}
 	}
-	segs := []origin.SegmentInfo{seg(0, 0, 2, "", 1), seg(1, 2, 0.2, "", 1), seg(2, 2.2, 1.8, "slate", 2), seg(3, 4, 2, "slate", 2), seg(4, 6, 2, "", 1), seg(5, 8, 2, "", 1)}
+	segs := []timeline.SegmentInfo{seg(0, 0, 2, "", 1), seg(1, 2, 0.2, "", 1), seg(2, 2.2, 1.8, "slate", 2), seg(3, 4, 2, "slate", 2), seg(4, 6, 2, "", 1), seg(5, 8, 2, "", 1)}
 	segs[4].Disc = true
 	tr := func(uint32) []segments.Track {
 		return []segments.Track{{ID: 1, Kind: segments.KindVideo, Timescale: 15360}}
@@ -109,9 +109,9 @@ func TestPlanVideoMergesSliver(t *testing.T) {
 // the audio, which starts a frame before the video, stays a frame ahead
 // (the init's edit lists, served unchanged, stay right).
 func TestExportKeepsTrackOffsets(t *testing.T) {
-	var segs []origin.SegmentInfo
+	var segs []timeline.SegmentInfo
 	for k := uint64(0); k < 6; k++ {
-		segs = append(segs, origin.SegmentInfo{Seq: k, InitVer: 1, Start: float64(2 * k), Duration: 2, Size: 100,
+		segs = append(segs, timeline.SegmentInfo{Seq: k, InitVer: 1, Start: float64(2 * k), Duration: 2, Size: 100,
 			PDT:    t0.Add(time.Duration(k) * 2 * time.Second),
 			Starts: map[uint32]uint64{1: k * 30720, 2: k*96000 - min(k, 1)*1024},
 			Ends:   map[uint32]uint64{1: (k + 1) * 30720, 2: (k+1)*96000 - 1024}})

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"hlsorigin/manifest"
-	"hlsorigin/origin"
+	"hlsorigin/timeline"
 )
 
 // Options select what a replay holds.
@@ -27,7 +27,7 @@ type Options struct {
 	// Reference is the video timeline whose slate segments mark the pauses
 	// (EXT-X-DATERANGE) of a demuxed audio rendition, which has none (nil:
 	// the rendition's own).
-	Reference []origin.SegmentInfo
+	Reference []timeline.SegmentInfo
 }
 
 // URIs name segments and init segments in the playlist.
@@ -39,7 +39,7 @@ type URIs struct {
 // Media builds the VOD media playlist model of one rendition. spans (media
 // seconds) are left out too: a demuxed audio rendition passes the slate
 // spans of its video (SlateSpans) and is cut on its own frame grid.
-func Media(segs []origin.SegmentInfo, pauses []origin.Pause, target int, u URIs, opt Options, spans ...Span) manifest.Media {
+func Media(segs []timeline.SegmentInfo, pauses []timeline.PauseInfo, target int, u URIs, opt Options, spans ...Span) manifest.Media {
 	segs = within(segs, opt.From, opt.To)
 	m := manifest.Media{TargetDuration: target, VOD: true, Ended: true}
 	if opt.KeepPauses || recorded(segs) < opt.MinRecording {
@@ -48,7 +48,7 @@ func Media(segs []origin.SegmentInfo, pauses []origin.Pause, target int, u URIs,
 			if ref == nil {
 				ref = segs
 			}
-			m.DateRanges = origin.SlateRanges(ref, pauses)
+			m.DateRanges = dateRanges(timeline.SlateRanges(ref, pauses))
 		}
 		return m
 	}
@@ -67,7 +67,7 @@ func Media(segs []origin.SegmentInfo, pauses []origin.Pause, target int, u URIs,
 }
 
 // Plan returns the pieces of a rendition's replay (see Media).
-func Plan(segs []origin.SegmentInfo, target int, opt Options, spans ...Span) []Piece {
+func Plan(segs []timeline.SegmentInfo, target int, opt Options, spans ...Span) []Piece {
 	segs = within(segs, opt.From, opt.To)
 	if len(spans) > 0 {
 		return dropTrailingSliver(mergeShort(planAudio(segs, spans, opt.Tracks), target))
@@ -77,7 +77,7 @@ func Plan(segs []origin.SegmentInfo, target int, opt Options, spans ...Span) []P
 
 // asStored lists segments as recorded (pauses kept: the timeline is
 // already continuous, the slate's own init behind a discontinuity).
-func asStored(segs []origin.SegmentInfo, u URIs) []manifest.Segment {
+func asStored(segs []timeline.SegmentInfo, u URIs) []manifest.Segment {
 	out := make([]manifest.Segment, len(segs))
 	for i, s := range segs {
 		out[i] = manifest.Segment{Seq: uint64(i), URI: u.Segment(s.Seq), Duration: s.Duration,
@@ -87,11 +87,11 @@ func asStored(segs []origin.SegmentInfo, u URIs) []manifest.Segment {
 }
 
 // within keeps segments overlapping [from, to).
-func within(segs []origin.SegmentInfo, from, to time.Time) []origin.SegmentInfo {
+func within(segs []timeline.SegmentInfo, from, to time.Time) []timeline.SegmentInfo {
 	if from.IsZero() && to.IsZero() {
 		return segs
 	}
-	var out []origin.SegmentInfo
+	var out []timeline.SegmentInfo
 	for _, s := range segs {
 		end := s.PDT.Add(time.Duration(s.Duration * float64(time.Second)))
 		if (!from.IsZero() && !end.After(from)) || (!to.IsZero() && !s.PDT.Before(to)) {
@@ -103,10 +103,19 @@ func within(segs []origin.SegmentInfo, from, to time.Time) []origin.SegmentInfo 
 }
 
 // recorded is the total duration of a list of segments.
-func recorded(segs []origin.SegmentInfo) time.Duration {
+func recorded(segs []timeline.SegmentInfo) time.Duration {
 	var d float64
 	for _, s := range segs {
 		d += s.Duration
 	}
 	return time.Duration(d * float64(time.Second))
+}
+
+// dateRanges renders the timeline's pause date ranges as playlist tags.
+func dateRanges(rs []timeline.DateRange) []manifest.DateRange {
+	out := make([]manifest.DateRange, len(rs))
+	for i, d := range rs {
+		out[i] = manifest.DateRange(d)
+	}
+	return out
 }

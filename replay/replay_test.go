@@ -13,15 +13,16 @@ import (
 	"hlsorigin/manifest/hlscheck"
 	"hlsorigin/origin"
 	"hlsorigin/origin/demo"
+	"hlsorigin/timeline"
 )
 
 var t0 = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 
 // archive24h is 24 h of 2 s segments with n pauses of 5 slate segments.
-func archive24h(n int) ([]origin.SegmentInfo, []origin.Pause) {
+func archive24h(n int) ([]timeline.SegmentInfo, []timeline.PauseInfo) {
 	const segs = 43200
-	out := make([]origin.SegmentInfo, segs)
-	var pauses []origin.Pause
+	out := make([]timeline.SegmentInfo, segs)
+	var pauses []timeline.PauseInfo
 	every := segs / (n + 1)
 	for i := range out {
 		kind := ""
@@ -29,7 +30,7 @@ func archive24h(n int) ([]origin.SegmentInfo, []origin.Pause) {
 		if inPause {
 			kind = "slate"
 		}
-		out[i] = origin.SegmentInfo{Seq: uint64(i), InitVer: 1, Start: float64(2 * i), Duration: 2, PDT: t0.Add(time.Duration(i) * 2 * time.Second), Kind: kind,
+		out[i] = timeline.SegmentInfo{Seq: uint64(i), InitVer: 1, Start: float64(2 * i), Duration: 2, PDT: t0.Add(time.Duration(i) * 2 * time.Second), Kind: kind,
 			Disc:   i > 0 && (inPause != (out[i-1].Kind == "slate")),
 			Starts: map[uint32]uint64{1: uint64(i) * 180000}, Ends: map[uint32]uint64{1: uint64(i+1) * 180000}}
 		if inPause && i%every == every-5 {

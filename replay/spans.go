@@ -1,9 +1,8 @@
 package replay
 
 import (
+	"hlsorigin/timeline"
 	"math"
-
-	"hlsorigin/origin"
 )
 
 // Span is a media-time interval [From, To) in seconds.
@@ -12,7 +11,7 @@ type Span struct{ From, To float64 }
 // SlateSpans returns the media spans a (video) rendition replaced with the
 // slate, merged. A demuxed audio rendition is never spliced: its replay
 // leaves out these same spans so audio stays with the video.
-func SlateSpans(segs []origin.SegmentInfo) []Span {
+func SlateSpans(segs []timeline.SegmentInfo) []Span {
 	var out []Span
 	for _, s := range segs {
 		if s.Kind != "slate" {
