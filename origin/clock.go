@@ -73,6 +73,15 @@ func (ch *Channel) tick(wait bool) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	now := ch.o.cfg.Now()
+	// Segments held for a missing predecessor are committed as soon as
+	// their hold expires (the predecessor is lost), not at the next
+	// ingest or maintenance: after an encoder's last segments nothing
+	// else would come.
+	for _, r := range ch.rends {
+		if len(r.pending) > 0 {
+			r.drain(now)
+		}
+	}
 	p := timeline.Decide(ch.clockInput(now))
 	ch.applyPlan(p, now)
 }

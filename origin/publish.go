@@ -181,7 +181,19 @@ func (ch *Channel) publishMultivariantLocked(now time.Time) error {
 const audioGroup = "aud"
 
 func multivariantModel(video, audio []RenditionInfo) manifest.Multivariant {
-	sort.Slice(video, func(i, j int) bool { return video[i].Bandwidth > video[j].Bandwidth })
+	// Highest bandwidth first; equal ones (an encoder may declare the same
+	// for every variant) by resolution, then name, so the order is the same
+	// at every render and across restarts.
+	sort.Slice(video, func(i, j int) bool {
+		a, b := video[i], video[j]
+		if a.Bandwidth != b.Bandwidth {
+			return a.Bandwidth > b.Bandwidth
+		}
+		if a.Width*a.Height != b.Width*b.Height {
+			return a.Width*a.Height > b.Width*b.Height
+		}
+		return a.Name < b.Name
+	})
 	sort.Slice(audio, func(i, j int) bool { return audio[i].Name < audio[j].Name })
 	var m manifest.Multivariant
 	if len(video) == 0 { // audio-only channel

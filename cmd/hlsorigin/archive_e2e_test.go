@@ -21,6 +21,11 @@ func TestE2ERestartServesArchive(t *testing.T) {
 	defer cancel()
 	wait := publish(ctx, t, s.base+"/ingest/archive/stream_%v.m3u8", cr.StreamKey, "demuxed", 10)
 	wait()
+	// ffmpeg's last playlists carry EXT-X-ENDLIST: the session ends once
+	// every segment they list is stored (out-of-order ones included).
+	if !waitFor(30*time.Second, func() bool { return channelState(t, s, "archive").State == "ended" }) {
+		t.Fatalf("session not ended 30 s after ffmpeg exited: %+v", channelState(t, s, "archive"))
+	}
 	before := waitForSegments(t, s, "archive", 3, 4)
 	_, mvBefore, _ := s.get(t, "/live/archive/index.m3u8")
 	s.stop(t)
