@@ -77,11 +77,7 @@ func (ch *Channel) tick(wait bool) {
 	// their hold expires (the predecessor is lost), not at the next
 	// ingest or maintenance: after an encoder's last segments nothing
 	// else would come.
-	for _, r := range ch.rends {
-		if len(r.pending) > 0 {
-			r.drain(now)
-		}
-	}
+	ch.drainPendingLocked(now)
 	p := timeline.Decide(ch.clockInput(now))
 	ch.applyPlan(p, now)
 }

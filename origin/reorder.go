@@ -94,7 +94,12 @@ func (ch *Channel) drainHeld() {
 	defer ch.ingestMu.Unlock()
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
-	now := ch.o.cfg.Now()
+	ch.drainPendingLocked(ch.o.cfg.Now())
+}
+
+// drainPendingLocked drains every rendition with staged segments waiting.
+// Called with ingestMu and mu held.
+func (ch *Channel) drainPendingLocked(now time.Time) {
 	for _, r := range ch.rends {
 		if len(r.pending) > 0 {
 			r.drain(now)
