@@ -1,6 +1,7 @@
 package origin
 
 import (
+	"hlsorigin/timeline"
 	"math"
 	"time"
 )
@@ -45,7 +46,7 @@ func (ch *Channel) cutOf(id string) *pauseCut {
 // alignedCut is cutFor with each pause's instants shared by every
 // rendition of the channel (see pauseCut). Called with ch.mu held.
 func (ch *Channel) alignedCut(start, dur float64, pdt, arrived, earliest time.Time) (from, to float64, p *Pause) {
-	late, early := captureBounds(dur, pdt, arrived, earliest)
+	late, early := timeline.CaptureBounds(dur, pdt, arrived, earliest)
 	for i := len(ch.pauses) - 1; i >= 0; i-- {
 		q := &ch.pauses[i]
 		c := ch.cutOf(q.ID)
@@ -55,9 +56,9 @@ func (ch *Channel) alignedCut(start, dur float64, pdt, arrived, earliest time.Ti
 		if q.EndedAt != nil && c.end.IsZero() {
 			c.end = q.EndedAt.Add(pdt.Sub(early) + ch.o.cfg.ResumeMargin)
 		}
-		from, to = mediaOf(start, pdt, c.start), math.Inf(1)
+		from, to = timeline.MediaOf(start, pdt, c.start), math.Inf(1)
 		if !c.end.IsZero() {
-			to = mediaOf(start, pdt, c.end)
+			to = timeline.MediaOf(start, pdt, c.end)
 		}
 		if from < start+dur && to > start {
 			if from <= start {
@@ -67,27 +68,6 @@ func (ch *Channel) alignedCut(start, dur float64, pdt, arrived, earliest time.Ti
 		}
 	}
 	return 0, 0, nil
-}
-
-// captureBounds are the latest and earliest plausible capture times of a
-// segment's start (see cutFor).
-func captureBounds(dur float64, pdt, arrived, earliest time.Time) (late, early time.Time) {
-	late, early = pdt, pdt
-	if obs := arrived.Add(-time.Duration(dur * float64(time.Second))); obs.After(late) {
-		late = obs
-	} else {
-		early = obs
-	}
-	if earliest.Before(early) {
-		early = earliest
-	}
-	return late, early
-}
-
-// mediaOf maps a wall-clock instant to the media time of a segment that
-// starts at media start, wall clock pdt.
-func mediaOf(start float64, pdt, wall time.Time) float64 {
-	return start + wall.Sub(pdt).Seconds()
 }
 
 // noteVideoCut records where a video rendition's slate began and where its

@@ -7,6 +7,7 @@ import (
 
 	"hlsorigin/segments"
 	"hlsorigin/slate"
+	"hlsorigin/timeline"
 )
 
 // spliceAudio makes a demuxed audio rendition follow the pause of the
@@ -74,11 +75,11 @@ func (r *Rendition) audioCut(seg *segments.Segment, pdt, arrived, earliest time.
 	}
 	c := r.ch.cutOf(p.ID)
 	if !c.videoStart.IsZero() && !math.IsInf(from, -1) {
-		from = mediaOf(seg.Start, pdt, c.videoStart)
+		from = timeline.MediaOf(seg.Start, pdt, c.videoStart)
 	}
 	switch {
 	case !c.videoEnd.IsZero():
-		to = mediaOf(seg.Start, pdt, c.videoEnd)
+		to = timeline.MediaOf(seg.Start, pdt, c.videoEnd)
 	case !c.end.IsZero() && r.ch.hasVideo():
 		wait := c.end.Add(time.Duration(r.rec.Target) * time.Second)
 		if pdt.Before(wait) {

@@ -94,11 +94,7 @@ func (ch *Channel) cutAt(seg *segments.Segment, pdt, arrived, earliest time.Time
 	if obs := arrived.Add(-secs(seg.Duration)); obs.Before(early) {
 		early = obs
 	}
-	ps := make([]timeline.Pause, len(ch.pauses))
-	for i, q := range ch.pauses {
-		ps[i] = timeline.Pause{Start: q.StartedAt, End: q.EndedAt, Slate: q.Slate.ID}
-	}
-	from, to, i := timeline.Cut(seg.Start, seg.Duration, enc, early, ps, 0, 0)
+	from, to, i := timeline.Cut(seg.Start, seg.Duration, enc, early, ch.cutPauses(), 0, 0)
 	if i < 0 {
 		return 0, 0, nil
 	}

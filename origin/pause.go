@@ -3,6 +3,7 @@ package origin
 import (
 	"encoding/json"
 	"fmt"
+	"hlsorigin/timeline"
 	"math"
 	"time"
 )
@@ -184,31 +185,22 @@ func (ch *Channel) mediaAt(t time.Time) (float64, bool) {
 // that is later, i.e. the encoder fell behind), minus PauseMargin; the
 // resume maps through the earliest (see earliestStart), plus Config.ResumeMargin.
 func (ch *Channel) cutFor(start, dur float64, pdt, arrived, earliest time.Time) (from, to float64, p *Pause) {
-	end := start + dur
-	late, early := pdt, pdt
-	if obs := arrived.Add(-time.Duration(dur * float64(time.Second))); obs.After(late) {
-		late = obs
-	} else {
-		early = obs
+	late, early := timeline.CaptureBounds(dur, pdt, arrived, earliest)
+	from, to, i := timeline.Cut(start, dur, late, early, ch.cutPauses(), PauseMargin, ch.o.cfg.ResumeMargin.Seconds())
+	if i < 0 {
+		return 0, 0, nil
 	}
-	if earliest.Before(early) {
-		early = earliest
+	return from, to, &ch.pauses[i]
+}
+
+// cutPauses are the channel's pauses as the cut sees them. Called with
+// ch.mu held.
+func (ch *Channel) cutPauses() []timeline.Pause {
+	ps := make([]timeline.Pause, len(ch.pauses))
+	for i, q := range ch.pauses {
+		ps[i] = timeline.Pause{Start: q.StartedAt, End: q.EndedAt, Slate: q.Slate.ID}
 	}
-	for i := len(ch.pauses) - 1; i >= 0; i-- {
-		q := &ch.pauses[i]
-		from = start + q.StartedAt.Sub(late).Seconds() - PauseMargin
-		to = math.Inf(1)
-		if q.EndedAt != nil {
-			to = start + q.EndedAt.Sub(early).Seconds() + ch.o.cfg.ResumeMargin.Seconds()
-		}
-		if from < end && to > start {
-			if from <= start {
-				from = math.Inf(-1)
-			}
-			return from, to, q
-		}
-	}
-	return 0, 0, nil
+	return ps
 }
 
 // republishLocked re-renders every rendition (date ranges changed).

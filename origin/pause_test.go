@@ -248,7 +248,7 @@ func TestCutNeverLetsPausedFramesThrough(t *testing.T) {
 			arrived := at(start + dur + lat) // capture of the last frame plus latency
 			earliest := r.earliestStart(info, arrived)
 			pause := start + rng.Float64()*dur // true capture instant of the pause
-			ch := &Channel{pauses: []Pause{{StartedAt: at(pause)}}}
+			ch := &Channel{o: &Origin{}, pauses: []Pause{{StartedAt: at(pause)}}}
 			from, _, p := ch.cutFor(start, dur, info.PDT, arrived, earliest)
 			if p == nil {
 				t.Fatalf("round %d seg %d: pause at %.2f not found", round, i, pause)

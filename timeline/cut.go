@@ -33,3 +33,27 @@ func Cut(start, dur float64, late, early time.Time, ps []Pause, pauseMargin, res
 	}
 	return 0, 0, -1
 }
+
+// CaptureBounds are the latest and earliest plausible capture times of a
+// host segment's start without the encoder's clock: its program date time,
+// or its arrival minus its duration when that is later (the encoder fell
+// behind: late) or earlier (early), and earliest (the least pipeline
+// latency seen recently taken out) when that is earlier still.
+func CaptureBounds(dur float64, pdt, arrived, earliest time.Time) (late, early time.Time) {
+	late, early = pdt, pdt
+	if obs := arrived.Add(-time.Duration(dur * float64(time.Second))); obs.After(late) {
+		late = obs
+	} else {
+		early = obs
+	}
+	if earliest.Before(early) {
+		early = earliest
+	}
+	return late, early
+}
+
+// MediaOf maps a wall-clock instant to the media time (seconds) of a
+// segment that starts at media start, wall clock pdt.
+func MediaOf(start float64, pdt, wall time.Time) float64 {
+	return start + wall.Sub(pdt).Seconds()
+}
