@@ -3,10 +3,11 @@ package audience
 import (
 	"encoding/base64"
 	"errors"
-	"hlsorigin/origin"
 	"strings"
 	"testing"
 	"time"
+
+	"hlsorigin/origin"
 )
 
 // Channel-bound tokens verify with their channel, refuse another, and

@@ -2,8 +2,9 @@ package audience
 
 import (
 	"errors"
-	"hlsorigin/origin"
 	"testing"
+
+	"hlsorigin/origin"
 )
 
 // A viewer cannot grow the vote log without end: same-option re-votes

@@ -1,9 +1,10 @@
 package origin
 
 import (
-	"hlsorigin/timeline"
 	"math"
 	"time"
+
+	"hlsorigin/timeline"
 )
 
 // pauseCut holds, for one pause, the wall-clock instants every rendition

@@ -3,9 +3,10 @@ package origin
 import (
 	"encoding/json"
 	"fmt"
-	"hlsorigin/timeline"
 	"math"
 	"time"
+
+	"hlsorigin/timeline"
 )
 
 // PauseRequest is what a host asks for.

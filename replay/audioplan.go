@@ -1,11 +1,12 @@
 package replay
 
 import (
-	"hlsorigin/timeline"
 	"math"
 	"sort"
 	"strings"
 	"time"
+
+	"hlsorigin/timeline"
 )
 
 // audioTrack is the single track of a demuxed audio rendition: its

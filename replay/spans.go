@@ -1,8 +1,9 @@
 package replay
 
 import (
-	"hlsorigin/timeline"
 	"math"
+
+	"hlsorigin/timeline"
 )
 
 // Span is a media-time interval [From, To) in seconds.
