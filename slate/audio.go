@@ -88,36 +88,12 @@ func (h *host) audioPart(s span, mute [2]float64, silence []byte) (Part, error) 
 	if err != nil {
 		return Part{}, err
 	}
-	data, err := h.encodeAudio(audio)
+	data, err := h.encode(0, nil, audio)
 	if err != nil {
 		return Part{}, err
 	}
 	start := h.audioTime(s.a0)
 	return Part{Kind: s.kind, Data: data, Start: start, Duration: h.audioTime(s.a1) - start}, nil
-}
-
-// encodeAudio builds one fragment of audio samples.
-func (h *host) encodeAudio(audio []mp4.FullSample) ([]byte, error) {
-	frag, err := mp4.CreateMultiTrackFragment(h.seqNr, []uint32{h.audioID})
-	if err != nil {
-		return nil, fmt.Errorf("fragment: %w: %v", ErrSlate, err)
-	}
-	for _, s := range audio {
-		if err := frag.AddFullSampleToTrack(s, h.audioID); err != nil {
-			return nil, fmt.Errorf("add audio: %w: %v", ErrSlate, err)
-		}
-	}
-	frag.Moof.Traf.Tfdt.Version = 1
-	seg := mp4.NewMediaSegmentWithoutStyp()
-	if h.styp != nil {
-		seg = mp4.NewMediaSegmentWithStyp(h.styp)
-	}
-	seg.AddFragment(frag)
-	var b bytes.Buffer
-	if err := seg.Encode(&b); err != nil {
-		return nil, fmt.Errorf("encode: %w: %v", ErrSlate, err)
-	}
-	return b.Bytes(), nil
 }
 
 // decodeAudio decodes a segment of an audio-only init.

@@ -180,9 +180,13 @@ func (h *host) audioIndex(t float64) int {
 	return len(h.audio)
 }
 
-// encode builds one fragment: all video samples, then all audio samples.
+// encode builds one fragment: all video samples, then all audio samples
+// (videoID 0: an audio-only fragment).
 func (h *host) encode(videoID uint32, video, audio []mp4.FullSample) ([]byte, error) {
-	ids := []uint32{videoID}
+	var ids []uint32
+	if videoID != 0 {
+		ids = append(ids, videoID)
+	}
 	if len(audio) > 0 {
 		ids = append(ids, h.audioID)
 	}
