@@ -11,9 +11,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"regexp"
@@ -22,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"hlsorigin/api"
+	"hlsorigin/bench/benchkit"
 	"hlsorigin/fixtures"
 	"hlsorigin/origin"
 	"hlsorigin/origin/demo"
@@ -77,28 +75,12 @@ func (t *tap) Ingest(name string, body []byte) error {
 }
 
 func run(nch, rounds int) error {
-	dir, err := os.MkdirTemp("", "lossbench")
+	bs, err := benchkit.Start("lossbench")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	o, err := origin.Open(origin.Config{DataDir: dir, Logger: quiet}, origin.Hooks{})
-	if err != nil {
-		return err
-	}
-	defer o.Close()
-	srv, err := api.New(o, api.Options{AdminToken: "bench", Logger: quiet, RateLimits: api.NoRateLimits()})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	go srv.App().Listener(ln)
-	defer srv.Shutdown(5 * time.Second)
-	base := "http://" + ln.Addr().String()
+	defer bs.Close()
+	o, base := bs.O, bs.Base
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	s := &samples{m: map[string][]time.Duration{}}

@@ -10,8 +10,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"sort"
@@ -19,9 +17,8 @@ import (
 	"sync"
 	"time"
 
-	"hlsorigin/api"
+	"hlsorigin/bench/benchkit"
 	"hlsorigin/fixtures"
-	"hlsorigin/origin"
 	"hlsorigin/origin/demo"
 )
 
@@ -55,28 +52,12 @@ func pct(ds []time.Duration, p float64) time.Duration {
 }
 
 func run(nch, rounds int) error {
-	dir, err := os.MkdirTemp("", "pausebench")
+	bs, err := benchkit.Start("pausebench")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	o, err := origin.Open(origin.Config{DataDir: dir, Logger: quiet}, origin.Hooks{})
-	if err != nil {
-		return err
-	}
-	defer o.Close()
-	srv, err := api.New(o, api.Options{AdminToken: "bench-admin-token-0123456789abcdefgh", Logger: quiet, RateLimits: api.NoRateLimits()})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	go srv.App().Listener(ln)
-	defer srv.Shutdown(5 * time.Second)
-	base := "http://" + ln.Addr().String()
+	defer bs.Close()
+	o, base := bs.O, bs.Base
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	hosts := make([]string, nch)
